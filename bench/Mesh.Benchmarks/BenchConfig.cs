@@ -1,0 +1,24 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Validators;
+
+namespace Mesh.Benchmarks;
+
+/// <summary>
+/// The one configuration every suite runs under: memory diagnoser (allocation per operation is a reported result),
+/// JIT-optimisation validation, and a short job that fits a 2-core CI machine. `--job default` on the command line
+/// switches to BenchmarkDotNet's full default job for publication-quality numbers.
+/// </summary>
+public sealed class BenchConfig : ManualConfig
+{
+    public BenchConfig(bool shortRun)
+    {
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddValidator(JitOptimizationsValidator.FailOnError);
+        AddJob(shortRun
+            ? Job.ShortRun.WithId("short")
+            : Job.Default.WithId("default"));
+        WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
+    }
+}

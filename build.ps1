@@ -1,0 +1,155 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+  MeshCore build entry point.
+
+.DESCRIPTION
+  PowerShell is not installed on a fresh Linux machine; it comes from the local tool manifest:
+
+      dotnet tool restore && dotnet pwsh ./build.ps1 <target> [options]
+
+  Targets:
+    build                 Release build of the whole solution.
+    test                  Installs the interop peers (npm, interop/*), then runs every test project. This is the
+                          command README.md and .ci/run use.
+    bench [-Filter F]     BenchmarkDotNet suites (bench/Mesh.Benchmarks); F is a BenchmarkDotNet glob, e.g. '*Varint*'.
+                          Add -Full for BenchmarkDotNet's default (longer) job.
+    fuzz TARGET [-Seconds N]
+                          A coverage-guided AFL++ campaign on one fuzz target for N seconds (default 600).
+                          `fuzz list` prints the targets. Findings land in fuzz/findings/TARGET.
+    publish [-Smoke]      Native-AOT `mesh` for linux-x64 into artifacts/publish/linux-x64; -Smoke then runs the
+                          published binary's smoke test (keygen, a two-node DHT, store and get).
+    interop               Only the interop tests (js-libp2p, chopsticks, the published binary).
+#>
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('build', 'test', 'bench', 'fuzz', 'publish', 'interop')]
+    [string] $Target = 'build',
+
+    [Parameter(Position = 1)]
+    [string] $FuzzTarget = '',
+
+    [string] $Filter = '*',
+    [switch] $Full,
+    [int] $Seconds = 600,
+    [switch] $Smoke,
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$Root = $PSScriptRoot
+$Solution = Join-Path $Root 'MeshCore.sln'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+
+function Invoke-Native {
+    param([string] $File, [string[]] $Arguments, [string] $WorkingDirectory = $Root)
+    Write-Host "> $File $($Arguments -join ' ')" -ForegroundColor Cyan
+    Push-Location $WorkingDirectory
+    try {
+        & $File @Arguments
+        if ($LASTEXITCODE -ne 0) { throw "$File exited with code $LASTEXITCODE" }
+    }
+    finally { Pop-Location }
+}
+
+# Installs the npm packages of every interop/<name>/package.json (js-libp2p peers, chopsticks, Node 22).
+function Install-InteropPeers {
+    foreach ($pkg in Get-ChildItem -Path (Join-Path $Root 'interop') -Filter package.json -Recurse -Depth 1 -ErrorAction SilentlyContinue) {
+        $dir = $pkg.DirectoryName
+        if ($dir -match 'node_modules') { continue }
+        $stamp = Join-Path $dir 'node_modules/.meshcore-installed'
+        $lock = Join-Path $dir 'package-lock.json'
+        if ((Test-Path $stamp) -and ((Get-Item $stamp).LastWriteTimeUtc -ge (Get-Item $lock).LastWriteTimeUtc)) { continue }
+        if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
+            Write-Warning "npm is not on PATH: interop peers in $dir are not installed; their tests will skip."
+            continue
+        }
+        Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel=error') $dir
+        New-Item -ItemType File -Force -Path $stamp | Out-Null
+    }
+}
+
+function Invoke-Build {
+    Invoke-Native dotnet @('build', $Solution, '-c', $Configuration, '-nologo')
+}
+
+function Invoke-Test {
+    Install-InteropPeers
+    Invoke-Build
+    # One dotnet test over the solution; --blame-hang-timeout turns a hung test into a failure with a dump
+    # instead of a CI timeout.
+    Invoke-Native dotnet @('test', $Solution, '-c', $Configuration, '--no-build', '-nologo',
+        '--blame-hang-timeout', '5m', '--logger', 'console;verbosity=normal')
+}
+
+function Invoke-Bench {
+    $benchArgs = @('run', '-c', 'Release', '--project', (Join-Path $Root 'bench/Mesh.Benchmarks'), '--', '--filter', $Filter)
+    if ($Full) { $benchArgs += '--full' }
+    Invoke-Native dotnet $benchArgs
+}
+
+function Invoke-Fuzz {
+    $harness = Join-Path $Root 'fuzz/Mesh.Fuzz'
+    $out = Join-Path $Root 'fuzz/out'
+    Invoke-Native dotnet @('publish', $harness, '-c', 'Release', '-o', $out, '-nologo')
+    $exe = Join-Path $out 'Mesh.Fuzz'
+    if ($FuzzTarget -eq '' -or $FuzzTarget -eq 'list') {
+        Invoke-Native $exe @('--list')
+        return
+    }
+    # Instrument only the assemblies under test, in place (SharpFuzz recipe, fuzzing.md step 3).
+    foreach ($asm in @('Mesh.Multistream.dll', 'Mesh.Transport.dll', 'Mesh.Kademlia.dll', 'mesh.dll')) {
+        $path = Join-Path $out $asm
+        if (Test-Path $path) { Invoke-Native dotnet @('sharpfuzz', $path) }
+    }
+    if (-not (Get-Command afl-fuzz -ErrorAction SilentlyContinue)) {
+        Write-Host 'afl-fuzz not found; installing Debian package afl++' -ForegroundColor Yellow
+        Invoke-Native apt-get @('install', '-y', 'afl++')
+    }
+    $corpus = Join-Path $Root "fuzz/corpus/$FuzzTarget"
+    if (-not (Test-Path $corpus)) { throw "no seed corpus at $corpus" }
+    $findings = Join-Path $Root "fuzz/findings/$FuzzTarget"
+    New-Item -ItemType Directory -Force -Path $findings | Out-Null
+    $env:AFL_SKIP_BIN_CHECK = '1'
+    $env:AFL_NO_UI = '1'
+    $env:AFL_SKIP_CPUFREQ = '1'
+    $env:AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES = '1'
+    $aflArgs = @('-i', $corpus, '-o', $findings, '-t', '5000', '-m', 'none', '-V', "$Seconds")
+    $dict = Join-Path $Root "fuzz/dict/$FuzzTarget.dict"
+    if (Test-Path $dict) { $aflArgs += @('-x', $dict) }
+    $aflArgs += @('--', $exe, $FuzzTarget)
+    Invoke-Native afl-fuzz $aflArgs
+    $crashes = @(Get-ChildItem -Path (Join-Path $findings 'default/crashes') -Filter 'id*' -ErrorAction SilentlyContinue)
+    Write-Host "fuzz $FuzzTarget : $($crashes.Count) crash input(s) in $findings/default/crashes"
+    if ($crashes.Count -gt 0) { exit 1 }
+}
+
+function Invoke-Publish {
+    $out = Join-Path $Root 'artifacts/publish/linux-x64'
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/Mesh.Node'), '-c', 'Release', '-r', 'linux-x64',
+        '-p:PublishAot=true', '-o', $out, '-nologo')
+    $bin = Join-Path $out 'mesh'
+    $size = (Get-Item $bin).Length
+    Write-Host ("published {0} ({1:N1} MiB)" -f $bin, ($size / 1MB))
+    if ($Smoke) {
+        $smokeScript = Join-Path $Root 'eng/smoke.sh'
+        Invoke-Native bash @($smokeScript, $bin)
+    }
+}
+
+function Invoke-Interop {
+    Install-InteropPeers
+    Invoke-Native dotnet @('test', (Join-Path $Root 'tests/Mesh.Interop.Tests'), '-c', $Configuration, '-nologo',
+        '--logger', 'console;verbosity=normal')
+}
+
+switch ($Target) {
+    'build' { Invoke-Build }
+    'test' { Invoke-Test }
+    'bench' { Invoke-Bench }
+    'fuzz' { Invoke-Fuzz }
+    'publish' { Invoke-Publish }
+    'interop' { Invoke-Interop }
+}
