@@ -9,6 +9,7 @@ public static class FuzzTargets
     public static IReadOnlyList<IFuzzTarget> All { get; } =
     [
         // Targets are added here, one line each, grouped by layer.
+        new Transport.IdentifyFuzzTarget(),
     ];
 
     public static IFuzzTarget? Find(string name) =>
