@@ -10,6 +10,8 @@ public static class FuzzTargets
     [
         // Targets are added here, one line each, grouped by layer.
         new Transport.IdentifyFuzzTarget(),
+        new Transport.NoiseFrameFuzzTarget(),
+        new Transport.NoisePayloadFuzzTarget(),
     ];
 
     public static IFuzzTarget? Find(string name) =>
