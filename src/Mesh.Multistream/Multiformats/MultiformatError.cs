@@ -33,8 +33,8 @@ public enum MultiformatError
     /// <summary>A known hash function with a digest of the wrong length (e.g. sha2-256 must be 32 bytes).</summary>
     DigestLengthMismatch,
 
-    /// <summary>The digest is longer than the caller's limit.</summary>
-    DigestTooLong,
+    /// <summary>The input is longer than the limit for its kind (bounds the quadratic base58 work on untrusted text).</summary>
+    TooLong,
 
     /// <summary>A CID version other than 0 or 1, or a CIDv0 that is not a base58btc sha2-256 multihash.</summary>
     UnsupportedCidVersion,

@@ -36,7 +36,7 @@ public sealed class MultiformatException : MeshProtocolException
         MultiformatError.Truncated => "truncated",
         MultiformatError.TrailingBytes => "unexpected trailing bytes",
         MultiformatError.DigestLengthMismatch => "digest length does not match the hash function",
-        MultiformatError.DigestTooLong => "digest too long",
+        MultiformatError.TooLong => "input too long",
         MultiformatError.UnsupportedCidVersion => "unsupported CID version",
         MultiformatError.DestinationTooSmall => "destination too small",
         _ => "malformed",
