@@ -122,6 +122,12 @@ public sealed partial class YamuxSession
         {
             return ReadOutcome.AlreadyEnding;
         }
+        bool closing = Volatile.Read(ref _localClosing) != 0;
+        if (closing && !_closingObserved)
+        {
+            // Before this read's frames: what arrived after CloseAsync is already treated as arriving while closing.
+            BeginClosing();
+        }
         if (buffer.Length != _unconsumedAfterLastRead)
         {
             Volatile.Write(ref _lastReceiveTimestamp, TimeProvider.GetTimestamp());
@@ -130,7 +136,7 @@ public sealed partial class YamuxSession
         {
             return ReadOutcome.RemoteGoAwayError;
         }
-        if (Volatile.Read(ref _localClosing) != 0 && ObserveClosing())
+        if (closing && _streams.Count == 0 && _pendingOpens.IsEmpty)
         {
             return ReadOutcome.LocalClose;
         }
@@ -411,19 +417,15 @@ public sealed partial class YamuxSession
         return code == YamuxGoAwayCode.Normal;
     }
 
-    /// <summary>While closing: reset what the application has not accepted; true once no stream is left.</summary>
-    private bool ObserveClosing()
+    /// <summary>CloseAsync was called: accepting ends, and streams the application has not accepted are reset.</summary>
+    private void BeginClosing()
     {
-        if (!_closingObserved)
+        _closingObserved = true;
+        _acceptQueue.Writer.TryComplete(ClosedException());
+        while (_acceptQueue.Reader.TryRead(out YamuxStream? unaccepted))
         {
-            _closingObserved = true;
-            _acceptQueue.Writer.TryComplete(ClosedException());
-            while (_acceptQueue.Reader.TryRead(out YamuxStream? unaccepted))
-            {
-                unaccepted.ResetLocally();
-                RemoveStream(unaccepted);
-            }
+            unaccepted.ResetLocally();
+            RemoveStream(unaccepted);
         }
-        return _streams.Count == 0 && _pendingOpens.IsEmpty;
     }
 }

@@ -156,6 +156,9 @@ public sealed partial class YamuxSession : IMuxedConnection
 
     internal long SmoothedRttTimestampTicks => Volatile.Read(ref _smoothedRttTicks);
 
+    /// <summary>Test hook: jump the outbound id counter (to exercise id-space exhaustion without 2^31 opens).</summary>
+    internal void SetNextOutboundStreamIdForTesting(long id) => Volatile.Write(ref _nextOutboundId, id);
+
     private bool IsEnding => Volatile.Read(ref _end) is not null;
 
     // =====================================================================================================
