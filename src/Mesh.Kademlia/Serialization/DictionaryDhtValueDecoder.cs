@@ -49,7 +49,10 @@ internal static class DictionaryDhtValueDecoder
         foreach (MsgValue raw in rawItems)
         {
             ReadOnlySpan<MsgValue> triple = RequireTriple(raw, "DictionaryDHTValue item");
-            RequireHashable(triple[0], 0);
+            if (!IsHashable(triple[0]))
+            {
+                MsgPackDecoder.ThrowFormat("A DictionaryDHTValue subkey cannot contain a list, dict or dictionary (unhashable in Python).");
+            }
             if (triple[1].Kind != MsgKind.Binary)
             {
                 MsgPackDecoder.ThrowFormat($"A DictionaryDHTValue value must be bytes, not a {triple[1].Kind}.");
@@ -106,21 +109,26 @@ internal static class DictionaryDhtValueDecoder
         return n;
     }
 
-    internal static void RequireHashable(in MsgValue subkey, int depth)
+    /// <summary>Whether Python could use the value as a dict key: no list, dict or dictionary anywhere inside it.</summary>
+    internal static bool IsHashable(in MsgValue subkey)
     {
         switch (subkey.Kind)
         {
             case MsgKind.Array:
             case MsgKind.Map:
             case MsgKind.Dictionary:
-                MsgPackDecoder.ThrowFormat($"A DictionaryDHTValue subkey cannot contain a {subkey.Kind} (unhashable in Python).");
-                break;
+                return false;
             case MsgKind.Tuple:
                 foreach (MsgValue item in subkey.ItemsSpan)
                 {
-                    RequireHashable(item, depth + 1);
+                    if (!IsHashable(item))
+                    {
+                        return false;
+                    }
                 }
-                break;
+                return true;
+            default:
+                return true;
         }
     }
 }
