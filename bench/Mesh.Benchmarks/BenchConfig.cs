@@ -1,6 +1,9 @@
+using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Loggers;
 using BenchmarkDotNet.Validators;
 
 namespace Mesh.Benchmarks;
@@ -14,6 +17,10 @@ public sealed class BenchConfig : ManualConfig
 {
     public BenchConfig(bool shortRun)
     {
+        // A ManualConfig starts empty: without a logger, columns and an exporter nothing is printed or saved.
+        AddLogger(ConsoleLogger.Default);
+        AddColumnProvider(DefaultColumnProviders.Instance);
+        AddExporter(MarkdownExporter.GitHub);
         AddDiagnoser(MemoryDiagnoser.Default);
         AddValidator(JitOptimizationsValidator.FailOnError);
         AddJob(shortRun
