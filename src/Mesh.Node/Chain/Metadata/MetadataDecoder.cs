@@ -349,6 +349,35 @@ internal static class MetadataDecoder
                 Check(k.TypeId);
             }
         }
+        foreach (int? id in new[] { m.Extrinsic.ExtrinsicTypeId, m.Extrinsic.AddressTypeId, m.Extrinsic.CallTypeId,
+                     m.Extrinsic.SignatureTypeId, m.Extrinsic.ExtraTypeId })
+        {
+            if (id is int x)
+            {
+                Check(x);
+            }
+        }
+        foreach (RuntimeApiMetadata api in m.Apis)
+        {
+            foreach (RuntimeApiMethodMetadata method in api.Methods)
+            {
+                Check(method.OutputTypeId);
+                foreach (RuntimeApiMethodParam input in method.Inputs)
+                {
+                    Check(input.TypeId);
+                }
+            }
+        }
+        if (m.OuterEnums is OuterEnums outer)
+        {
+            Check(outer.CallTypeId);
+            Check(outer.EventTypeId);
+            Check(outer.ErrorTypeId);
+        }
+        foreach (CustomValueMetadata c in m.Custom)
+        {
+            Check(c.TypeId);
+        }
         foreach (SignedExtensionMetadata s in m.Extrinsic.SignedExtensions)
         {
             Check(s.TypeId);
