@@ -3,7 +3,7 @@ using Mesh.Multistream;
 namespace Mesh.Transport.Rpc;
 
 /// <summary>
-/// An RPC call failed. Every failure of a call made through <see cref="RpcClient"/> or <see cref="RpcStub"/>
+/// An RPC call failed. Every failure of a call made through <c>RpcClient</c> or <c>RpcStub</c>
 /// surfaces as this type (or a subclass), except cancellation, which is an <see cref="OperationCanceledException"/>.
 /// It derives from <see cref="MeshProtocolException"/> because its cause is always on the other side of the wire.
 /// </summary>

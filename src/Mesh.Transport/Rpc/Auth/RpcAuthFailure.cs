@@ -1,6 +1,6 @@
 namespace Mesh.Transport.Rpc.Auth;
 
-/// <summary>Why an authorizer rejected a request or a response (<see cref="RpcAuthResult.Failure"/>).</summary>
+/// <summary>Why an authorizer rejected a request or a response .</summary>
 public enum RpcAuthFailure
 {
     /// <summary>Accepted.</summary>

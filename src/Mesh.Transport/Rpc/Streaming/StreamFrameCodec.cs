@@ -61,7 +61,7 @@ internal static class StreamFrameCodec
         if (buffer.Length < HeaderLength)
         {
             // An unknown marker is known from the first byte; report it without waiting for the rest of the header.
-            if (!buffer.IsEmpty && buffer.FirstSpan[0] > (byte)StreamFrameMarker.Error)
+            if (!buffer.IsEmpty && FirstByte(buffer) > (byte)StreamFrameMarker.Error)
             {
                 error = StreamFrameError.UnknownMarker;
                 return OperationStatus.InvalidData;
@@ -100,6 +100,17 @@ internal static class StreamFrameCodec
 
     /// <summary>END_OF_STREAM: an error frame with an empty <see cref="RPCError"/>.</summary>
     public static void WriteEndOfStream(IBufferWriter<byte> output) => WriteHeader(output, StreamFrameMarker.Error, 0);
+
+    private static byte FirstByte(in ReadOnlySequence<byte> buffer)
+    {
+        if (!buffer.FirstSpan.IsEmpty)
+        {
+            return buffer.FirstSpan[0];
+        }
+        Span<byte> one = stackalloc byte[1];
+        buffer.Slice(0, 1).CopyTo(one);
+        return one[0];
+    }
 
     private static ReadOnlySpan<byte> CopyHeader(in ReadOnlySequence<byte> buffer, Span<byte> scratch)
     {
