@@ -12,6 +12,8 @@ public static class FuzzTargets
         new Transport.IdentifyFuzzTarget(),
         new Transport.NoiseFrameFuzzTarget(),
         new Transport.NoisePayloadFuzzTarget(),
+        new Transport.RpcUnaryEnvelopeFuzzTarget(),
+        new Transport.RpcStreamFrameFuzzTarget(),
     ];
 
     public static IFuzzTarget? Find(string name) =>

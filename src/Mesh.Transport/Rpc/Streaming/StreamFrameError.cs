@@ -13,4 +13,7 @@ public enum StreamFrameError
 
     /// <summary>The stream ended inside a frame.</summary>
     Truncated,
+
+    /// <summary>An error frame's payload is not an <c>RPCError</c> protobuf.</summary>
+    MalformedError,
 }

@@ -17,6 +17,7 @@ public sealed class StreamFrameException : RpcException
         StreamFrameError.UnknownMarker => "streaming RPC frame has an unknown marker byte (expected 0 or 1)",
         StreamFrameError.MessageTooLarge => $"streaming RPC frame declares {declaredLength} bytes, over the {maxMessageSize}-byte message size limit",
         StreamFrameError.Truncated => "the stream ended inside a streaming RPC frame",
+        StreamFrameError.MalformedError => "streaming RPC error frame does not hold an RPCError protobuf",
         _ => "streaming RPC frame is malformed",
     };
 }
