@@ -14,6 +14,7 @@ public static class FuzzTargets
         new Transport.NoisePayloadFuzzTarget(),
         new Transport.RpcUnaryEnvelopeFuzzTarget(),
         new Transport.RpcStreamFrameFuzzTarget(),
+        new Transport.YamuxFrameFuzzTarget(),
     ];
 
     public static IFuzzTarget? Find(string name) =>
