@@ -26,8 +26,10 @@ public sealed class YamuxOptions
     public int MaxStreamWindowSize { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>
-    /// The largest payload of a Data frame this side sends; larger writes are split (js 64 KiB, go 64 KiB minus the
-    /// header, rust 16 KiB). Inbound frames are bounded by the receive window, not by this.
+    /// The largest Data frame this side sends, header included, so payloads are at most this minus 12 bytes; larger
+    /// writes are split (go: 64 KiB MaxMessageSize including the header; js 64 KiB; rust 16 KiB). A whole frame fills
+    /// exactly one pooled buffer of this size, which keeps the write path allocation-free. Inbound frames are bounded by
+    /// the receive window, not by this.
     /// </summary>
     public int MaxDataFrameSize { get; init; } = 64 * 1024;
 

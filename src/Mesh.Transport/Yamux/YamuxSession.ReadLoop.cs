@@ -175,7 +175,7 @@ public sealed partial class YamuxSession
                     return true;
                 }
                 ReadOnlySequence<byte> chunk = buffer.Slice(0, Math.Min(buffer.Length, _payloadRemaining));
-                _payloadStream?.Deliver(chunk);
+                _payloadStream?.Deliver(chunk, _payloadRemaining);
                 buffer = buffer.Slice(chunk.End);
                 _payloadRemaining -= chunk.Length;
                 if (_payloadRemaining > 0)

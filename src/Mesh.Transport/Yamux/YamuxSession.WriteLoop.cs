@@ -132,7 +132,9 @@ public sealed partial class YamuxSession
         {
             Log.FrameSent(_logger, header.Type, header.Flags, header.StreamId, header.Length);
         }
-        Span<byte> span = output.GetSpan(YamuxHeader.Size);
+        // The whole frame in one span: with the default 64 KiB frame (header included) that is exactly one pooled
+        // 64 KiB buffer per frame.
+        Span<byte> span = output.GetSpan(YamuxHeader.Size + length);
         YamuxFrameCodec.WriteHeaderUnchecked(span, header);
         if (span.Length >= YamuxHeader.Size + length)
         {

@@ -72,6 +72,7 @@ public sealed partial class YamuxSession : IMuxedConnection
         IsInitiator = isInitiator;
         Options = options;
         TimeProvider = options.TimeProvider;
+        MaxDataPayload = options.MaxDataFrameSize - YamuxHeader.Size;
         _logger = logger;
         _nextOutboundId = isInitiator ? 1 : 2;
 
@@ -127,6 +128,9 @@ public sealed partial class YamuxSession : IMuxedConnection
     public YamuxOptions Options { get; }
 
     internal TimeProvider TimeProvider { get; }
+
+    /// <summary>The largest Data payload this side sends: <see cref="YamuxOptions.MaxDataFrameSize"/> minus the header.</summary>
+    internal int MaxDataPayload { get; }
 
     /// <summary>Completes when the session has fully ended; faults with the cause if it ended in error.</summary>
     public Task Completion => _completion.Task;

@@ -212,8 +212,13 @@ public sealed class YamuxStream : IMuxedStream
         return true;
     }
 
-    /// <summary>Copies (part of) a Data payload straight from the session's read buffer into the inbound pipe.</summary>
-    internal void Deliver(in ReadOnlySequence<byte> payload)
+    /// <summary>
+    /// Copies (part of) a Data payload straight from the session's read buffer into the inbound pipe.
+    /// <paramref name="frameRemaining"/> (this part plus what is still to come of the frame) sizes the pipe segment, so a
+    /// frame that arrives in pieces still lands in one pooled buffer: many small segments outstanding would exhaust the
+    /// array pool and allocate.
+    /// </summary>
+    internal void Deliver(ReadOnlySequence<byte> payload, long frameRemaining)
     {
         Debug.Assert(!InboundCompleted);
         long length = payload.Length;
@@ -223,18 +228,14 @@ public sealed class YamuxStream : IMuxedStream
             return;
         }
         PipeWriter writer = _inbound.Writer;
-        foreach (ReadOnlyMemory<byte> segment in payload)
+        while (!payload.IsEmpty)
         {
-            ReadOnlySpan<byte> source = segment.Span;
-            while (!source.IsEmpty)
-            {
-                // Ask for the whole remainder (capped) so a frame usually lands in one contiguous pipe segment.
-                Span<byte> destination = writer.GetSpan(Math.Min(source.Length, YamuxSession.MaxPipeSegmentHint));
-                int n = Math.Min(destination.Length, source.Length);
-                source.Slice(0, n).CopyTo(destination);
-                writer.Advance(n);
-                source = source.Slice(n);
-            }
+            Span<byte> destination = writer.GetSpan((int)Math.Min(frameRemaining, YamuxSession.MaxPipeSegmentHint));
+            int n = (int)Math.Min(destination.Length, payload.Length);
+            payload.Slice(0, n).CopyTo(destination);
+            writer.Advance(n);
+            payload = payload.Slice(n);
+            frameRemaining -= n;
         }
     }
 
@@ -313,7 +314,7 @@ public sealed class YamuxStream : IMuxedStream
         bool haveRead = !_outboundDone && _outbound.Reader.TryRead(out read);
         ReadOnlySequence<byte> data = haveRead ? read.Buffer : default;
         long window = Volatile.Read(ref _sendWindow);
-        int chunk = (int)Math.Min(Math.Min(data.Length, window), session.Options.MaxDataFrameSize);
+        int chunk = (int)Math.Min(Math.Min(data.Length, window), session.MaxDataPayload);
 
         uint delta = TakeWindowUpdate(session, opening != 0);
         // A SYN goes out at once (js and go send WindowUpdate+SYN on open); an inbound ACK waits for our first frame, as

@@ -68,6 +68,25 @@ internal sealed class YamuxStreamWriter : PipeWriter
         return result;
     }
 
+    /// <summary>
+    /// Copies into the pipe in segments sized to the data (up to 64 KiB) rather than the pipe's 4 KiB default, so a
+    /// large write occupies a few pooled buffers instead of many (which would exhaust the array pool and allocate).
+    /// </summary>
+    public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+    {
+        _stream.ThrowIfReset();
+        ReadOnlySpan<byte> remaining = source.Span;
+        while (!remaining.IsEmpty)
+        {
+            Span<byte> destination = _inner.GetSpan(Math.Min(remaining.Length, YamuxSession.MaxPipeSegmentHint));
+            int n = Math.Min(destination.Length, remaining.Length);
+            remaining.Slice(0, n).CopyTo(destination);
+            _inner.Advance(n);
+            remaining = remaining.Slice(n);
+        }
+        return FlushAsync(cancellationToken);
+    }
+
     public override void CancelPendingFlush() => _inner.CancelPendingFlush();
 
     public override void Complete(Exception? exception = null)
