@@ -15,6 +15,7 @@ public sealed partial class YamuxSession
     private const int FlushThreshold = 256 * 1024;
 
     private long _unflushedBytes; // write loop only
+    private bool _outputBroken;   // write loop only: the connection's output failed or its reader is gone
 
     /// <summary>
     /// The session's single writer. Everything that goes on the wire passes through here, in queue order: stream
@@ -33,11 +34,13 @@ public sealed partial class YamuxSession
                     Write(item);
                     if (_unflushedBytes >= FlushThreshold && !await FlushAsync().ConfigureAwait(false))
                     {
+                        WriteRemainingWithoutFlushing(queue);
                         return;
                     }
                 }
                 if (_unflushedBytes > 0 && !await FlushAsync().ConfigureAwait(false))
                 {
+                    WriteRemainingWithoutFlushing(queue);
                     return;
                 }
             }
@@ -55,6 +58,23 @@ public sealed partial class YamuxSession
             catch (Exception)
             {
                 // The connection is going away regardless.
+            }
+        }
+    }
+
+    /// <summary>
+    /// An abort cancelled a flush (the connection is not draining) or the connection ended: waiting is pointless, but
+    /// the GoAway the abort queued is still written (abort mode skips everything else), and completing the output below
+    /// commits it, so a peer that does read again still learns why the session ended.
+    /// </summary>
+    private void WriteRemainingWithoutFlushing(ChannelReader<YamuxWriteItem> queue)
+    {
+        _writerAbort = true;
+        if (!_outputBroken)
+        {
+            while (queue.TryRead(out YamuxWriteItem item))
+            {
+                Write(item);
             }
         }
     }
@@ -97,6 +117,7 @@ public sealed partial class YamuxSession
         }
         catch (Exception ex)
         {
+            _outputBroken = true;
             BeginShutdown(YamuxSessionEndReason.TransportError, ex, null, graceful: false);
             return false;
         }
@@ -104,6 +125,7 @@ public sealed partial class YamuxSession
         if (result.IsCompleted)
         {
             // Whoever reads our output is gone: nothing we write can arrive any more.
+            _outputBroken = true;
             BeginShutdown(YamuxSessionEndReason.TransportClosed, null, null, graceful: false);
             return false;
         }

@@ -22,6 +22,14 @@ namespace Mesh.Transport.Yamux;
 /// the top of every read iteration) plus <c>CancelPendingRead()</c> when the loop must act without new input.</item>
 /// </list>
 /// </para>
+/// <para>
+/// Waiting: every hot-path wait is a ValueTask on a reusable source that already exists, so no custom
+/// ManualResetValueTaskSourceCore is needed. The application's read waits on its stream's inbound Pipe and its write
+/// (for window credit or send-buffer room) on its stream's outbound Pipe, both of which are reusable IValueTaskSources;
+/// the write loop waits on the single-reader channel's reusable reader operation and on the connection's flush; the
+/// adapters' slow paths use PoolingAsyncValueTaskMethodBuilder. Steady-state data frames therefore allocate nothing
+/// (bench/RESULTS.md). Accept and ping use a channel and a per-ping TaskCompletionSource: not hot.
+/// </para>
 /// </summary>
 public sealed partial class YamuxSession : IMuxedConnection
 {

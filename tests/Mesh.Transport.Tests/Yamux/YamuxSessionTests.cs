@@ -732,6 +732,26 @@ public sealed class YamuxSessionTests
     }
 
     [Fact]
+    public async Task Abort_with_the_connection_backed_up_still_leaves_the_GoAway_for_a_peer_that_reads_later()
+    {
+        CancellationToken ct = Timeout();
+        var tiny = new PipeOptions(pauseWriterThreshold: 4096, resumeWriterThreshold: 2048, useSynchronizationContext: false);
+        (YamuxSession session, YamuxRawPeer peer) = Start(true, pipeOptions: tiny);
+        IMuxedStream stream = await session.OpenStreamAsync(ct);
+        _ = stream.Output.WriteAsync(new byte[200_000], ct).AsTask(); // more than the connection takes: the write loop blocks
+        while (((YamuxStream)stream).SendWindow == Window)
+        {
+            await Task.Delay(1, ct); // until the first frame is in the connection (and the flush behind it waits)
+        }
+        await Task.Delay(50, ct);
+
+        session.Abort(new InvalidOperationException("give up"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => session.Completion.WaitAsync(ct));
+        List<YamuxHeader> frames = await peer.ReadToEndAsync(ct);
+        Assert.Equal(YamuxHeader.GoAway(YamuxGoAwayCode.InternalError), frames[^1]);
+    }
+
+    [Fact]
     public async Task A_local_reset_sends_RST_and_fails_both_directions()
     {
         CancellationToken ct = Timeout();
