@@ -129,15 +129,15 @@ public sealed class RsaPublicKey : PublicKey
     /// </summary>
     internal static int CheckParameters(ReadOnlySpan<byte> modulus, ReadOnlySpan<byte> exponent)
     {
-        if (modulus.IsEmpty || (modulus[^1] & 1) == 0)
-        {
-            KeyFormatException.Throw(KeyFormatError.InvalidEncoding, "RSA modulus must be odd");
-        }
-        int bits = ((modulus.Length - 1) * 8) + (32 - System.Numerics.BitOperations.LeadingZeroCount((uint)modulus[0]));
+        int bits = modulus.IsEmpty ? 0 : ((modulus.Length - 1) * 8) + (32 - System.Numerics.BitOperations.LeadingZeroCount((uint)modulus[0]));
         if (bits < MinKeySizeInBits || bits > MaxKeySizeInBits)
         {
             KeyFormatException.Throw(KeyFormatError.UnsupportedKeySize,
                 $"RSA modulus is {bits} bits; accepted sizes are {MinKeySizeInBits} to {MaxKeySizeInBits}");
+        }
+        if ((modulus[^1] & 1) == 0)
+        {
+            KeyFormatException.Throw(KeyFormatError.InvalidEncoding, "RSA modulus must be odd");
         }
         // e must be odd and at least 3 (RFC 8017 §3.1); keep it to 31 bits like go-libp2p's x509 parser, so that a
         // peer cannot pick a huge exponent to make verification slow.
