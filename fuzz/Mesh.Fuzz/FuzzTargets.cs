@@ -15,6 +15,10 @@ public static class FuzzTargets
         new Transport.RpcUnaryEnvelopeFuzzTarget(),
         new Transport.RpcStreamFrameFuzzTarget(),
         new Transport.YamuxFrameFuzzTarget(),
+        new Transport.KeyProtobufFuzzTarget(),
+        new Transport.PeerIdTextFuzzTarget(),
+        new Transport.OpenSshKeyFuzzTarget(),
+        new Transport.IdentityFileFuzzTarget(),
     ];
 
     public static IFuzzTarget? Find(string name) =>
