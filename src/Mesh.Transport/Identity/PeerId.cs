@@ -28,9 +28,6 @@ public readonly struct PeerId : IEquatable<PeerId>, IComparable<PeerId>, ISpanFo
     /// <summary>The longest binary peer id: an identity multihash of a 42-byte key (<c>00 2a</c> + 42).</summary>
     internal const int MaxByteLength = 2 + MaxInlineKeyLength;
 
-    /// <summary>The multicodec of CIDs that carry peer ids.</summary>
-    internal const ulong Libp2pKeyCodec = 0x72;
-
     private readonly byte[]? _bytes;
     private readonly int _hashCode;
 
