@@ -100,7 +100,9 @@ public sealed class PeerIdTests
     [InlineData(" QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N", PeerIdFormatError.InvalidText)]
     [InlineData("QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N ", PeerIdFormatError.InvalidText)]
     [InlineData("Xyz", PeerIdFormatError.InvalidText)]                                                  // not a multibase prefix
-    [InlineData("bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xq", PeerIdFormatError.InvalidText)]  // impossible base32 length
+    [InlineData("bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xq", PeerIdFormatError.InvalidMultihash)]  // CID cut by one byte
+    [InlineData("bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5x", PeerIdFormatError.InvalidText)]  // impossible base32 length
+    [InlineData("bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxf", PeerIdFormatError.InvalidText)]  // stray trailing bits
     [InlineData("bafkreie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe", PeerIdFormatError.NotALibp2pKeyCid)]  // raw codec (0x55)
     public void Rejects_bad_text(string text, PeerIdFormatError expected)
     {
