@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Crypto.Parameters;
 using BcBigInteger = Org.BouncyCastle.Math.BigInteger;
@@ -9,10 +10,18 @@ namespace Mesh.Transport.Identity;
 /// RSASSA-PKCS1-v1_5 over SHA-256. Mesh's own signatures (<see cref="MeshSignatureScheme"/>) use RSA-PSS instead.
 /// </summary>
 /// <remarks>
+/// <para>
 /// The modulus must be <see cref="MinKeySizeInBits"/> to <see cref="MaxKeySizeInBits"/> bits: smaller keys are
-/// breakable, larger ones let a peer make every verification arbitrarily expensive. The <see cref="RSA"/> instance is
-/// created once, never mutated afterwards, and shared by concurrent verifications: the platform implementations
-/// (OpenSSL EVP_PKEY, CNG key handles) create a fresh operation context per call and only read the key.
+/// breakable, larger ones let a peer make every verification arbitrarily expensive.
+/// </para>
+/// <para>
+/// The DER is parsed and re-encoded here (System.Formats.Asn1, strict DER), not through the platform key import:
+/// that import and the exports it would need cost hundreds of microseconds, and most keys decoded from peers (mesh
+/// <c>[owner:ssh-rsa …]</c> markers checked with RSA-PSS) never need a platform key. The platform <see cref="RSA"/>
+/// for PKCS#1 verification is created on first use, never mutated afterwards, and shared by concurrent
+/// verifications: the platform implementations (OpenSSL EVP_PKEY, CNG key handles) create a fresh operation context
+/// per call and only read the key.
+/// </para>
 /// </remarks>
 public sealed class RsaPublicKey : PublicKey
 {
@@ -22,15 +31,16 @@ public sealed class RsaPublicKey : PublicKey
     /// <summary>Largest accepted modulus (OpenSSL's own limit).</summary>
     public const int MaxKeySizeInBits = 16384;
 
-    private readonly RSA _rsa;
+    private const string RsaEncryptionOid = "1.2.840.113549.1.1.1";
+
     private readonly byte[] _modulus;
     private readonly byte[] _exponent;
+    private RSA? _platformKey;
     private RsaKeyParameters? _bouncyCastleKey;
 
-    private RsaPublicKey(byte[] spki, RSA rsa, byte[] modulus, byte[] exponent, int keySizeInBits)
+    private RsaPublicKey(byte[] spki, byte[] modulus, byte[] exponent, int keySizeInBits)
         : base(spki)
     {
-        _rsa = rsa;
         _modulus = modulus;
         _exponent = exponent;
         KeySizeInBits = keySizeInBits;
@@ -51,55 +61,38 @@ public sealed class RsaPublicKey : PublicKey
     /// <exception cref="KeyFormatException">Bad or non-canonical DER, not RSA, or a modulus/exponent out of range.</exception>
     public static RsaPublicKey FromSubjectPublicKeyInfo(ReadOnlySpan<byte> spki)
     {
-        RSA rsa = RSA.Create();
+        // SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
+        //   AlgorithmIdentifier ::= SEQUENCE { rsaEncryption OID, parameters NULL }   (RFC 3279 §2.3.1)
+        //   RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }    (inside the BIT STRING)
+        byte[] modulus;
+        byte[] exponent;
         try
         {
-            int read;
-            try
-            {
-                rsa.ImportSubjectPublicKeyInfo(spki, out read);
-            }
-            catch (CryptographicException ex)
-            {
-                throw new KeyFormatException(KeyFormatError.InvalidEncoding, "RSA public key is not a valid DER SubjectPublicKeyInfo", ex);
-            }
-            if (read != spki.Length)
-            {
-                KeyFormatException.Throw(KeyFormatError.InvalidEncoding, $"{spki.Length - read} bytes after the RSA SubjectPublicKeyInfo");
-            }
-            RSAParameters parameters = rsa.ExportParameters(includePrivateParameters: false);
-            int bits = CheckParameters(parameters.Modulus!, parameters.Exponent!);
-            // Peer ids hash Data: accept only the one DER encoding this key re-encodes to.
-            if (!rsa.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(spki))
-            {
-                KeyFormatException.Throw(KeyFormatError.InvalidEncoding, "RSA SubjectPublicKeyInfo is not in canonical DER form");
-            }
-            return new RsaPublicKey(spki.ToArray(), rsa, parameters.Modulus!, parameters.Exponent!, bits);
+            (modulus, exponent) = ReadSubjectPublicKeyInfo(spki.ToArray());
         }
-        catch
+        catch (AsnContentException ex)
         {
-            rsa.Dispose();
-            throw;
+            throw new KeyFormatException(KeyFormatError.InvalidEncoding, "RSA public key is not a DER SubjectPublicKeyInfo", ex);
         }
+        int bits = CheckParameters(modulus, exponent);
+        byte[] canonical = WriteSubjectPublicKeyInfo(modulus, exponent);
+        // Strict DER plus the checks above leave one encoding per key; comparing with our own encoding keeps that true
+        // whatever the reader tolerates, because peer ids hash these bytes.
+        if (!canonical.AsSpan().SequenceEqual(spki))
+        {
+            KeyFormatException.Throw(KeyFormatError.InvalidEncoding, "RSA SubjectPublicKeyInfo is not in canonical DER form");
+        }
+        return new RsaPublicKey(canonical, modulus, exponent, bits);
     }
 
     /// <summary>Builds a key from its modulus and exponent (big-endian unsigned), as the OpenSSH form carries them.</summary>
     /// <exception cref="KeyFormatException">The modulus or exponent is out of range.</exception>
     public static RsaPublicKey FromModulusAndExponent(ReadOnlySpan<byte> modulus, ReadOnlySpan<byte> exponent)
     {
-        modulus = TrimLeadingZeros(modulus);
-        exponent = TrimLeadingZeros(exponent);
-        CheckParameters(modulus, exponent);
-        using RSA rsa = RSA.Create();
-        try
-        {
-            rsa.ImportParameters(new RSAParameters { Modulus = modulus.ToArray(), Exponent = exponent.ToArray() });
-        }
-        catch (CryptographicException ex)
-        {
-            throw new KeyFormatException(KeyFormatError.InvalidEncoding, "RSA public key parameters were rejected", ex);
-        }
-        return FromSubjectPublicKeyInfo(rsa.ExportSubjectPublicKeyInfo());
+        byte[] n = TrimLeadingZeros(modulus).ToArray();
+        byte[] e = TrimLeadingZeros(exponent).ToArray();
+        int bits = CheckParameters(n, e);
+        return new RsaPublicKey(WriteSubjectPublicKeyInfo(n, e), n, e, bits);
     }
 
     public override bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
@@ -111,7 +104,7 @@ public sealed class RsaPublicKey : PublicKey
         }
         try
         {
-            return _rsa.VerifyData(data, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            return PlatformKey.VerifyData(data, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         }
         catch (CryptographicException)
         {
@@ -124,9 +117,29 @@ public sealed class RsaPublicKey : PublicKey
     internal RsaKeyParameters BouncyCastleKey =>
         _bouncyCastleKey ??= new RsaKeyParameters(false, new BcBigInteger(1, _modulus), new BcBigInteger(1, _exponent));
 
-    /// <summary>
-    /// Checks a modulus and exponent (big-endian, no leading zeros) and returns the modulus bit length.
-    /// </summary>
+    /// <summary>The platform key, created on first use; a thread that loses the creation race disposes its copy.</summary>
+    private RSA PlatformKey
+    {
+        get
+        {
+            RSA? key = Volatile.Read(ref _platformKey);
+            if (key is not null)
+            {
+                return key;
+            }
+            RSA created = RSA.Create();
+            created.ImportParameters(new RSAParameters { Modulus = _modulus, Exponent = _exponent });
+            RSA? existing = Interlocked.CompareExchange(ref _platformKey, created, null);
+            if (existing is null)
+            {
+                return created;
+            }
+            created.Dispose();
+            return existing;
+        }
+    }
+
+    /// <summary>Checks a modulus and exponent (big-endian, no leading zeros) and returns the modulus bit length.</summary>
     internal static int CheckParameters(ReadOnlySpan<byte> modulus, ReadOnlySpan<byte> exponent)
     {
         int bits = modulus.IsEmpty ? 0 : ((modulus.Length - 1) * 8) + (32 - System.Numerics.BitOperations.LeadingZeroCount((uint)modulus[0]));
@@ -147,6 +160,65 @@ public sealed class RsaPublicKey : PublicKey
             KeyFormatException.Throw(KeyFormatError.UnsupportedKeySize, "RSA public exponent must be odd, at least 3 and below 2^31");
         }
         return bits;
+    }
+
+    private static (byte[] Modulus, byte[] Exponent) ReadSubjectPublicKeyInfo(ReadOnlyMemory<byte> spki)
+    {
+        var outer = new AsnReader(spki, AsnEncodingRules.DER);
+        AsnReader info = outer.ReadSequence();
+        outer.ThrowIfNotEmpty();
+        AsnReader algorithm = info.ReadSequence();
+        if (algorithm.ReadObjectIdentifier() != RsaEncryptionOid)
+        {
+            KeyFormatException.Throw(KeyFormatError.InvalidEncoding, "SubjectPublicKeyInfo algorithm is not rsaEncryption");
+        }
+        algorithm.ReadNull();
+        algorithm.ThrowIfNotEmpty();
+        byte[] key = info.ReadBitString(out int unusedBits);
+        info.ThrowIfNotEmpty();
+        if (unusedBits != 0)
+        {
+            KeyFormatException.Throw(KeyFormatError.InvalidEncoding, "RSA public key BIT STRING has unused bits");
+        }
+        var keyReader = new AsnReader(key, AsnEncodingRules.DER);
+        AsnReader rsaPublicKey = keyReader.ReadSequence();
+        keyReader.ThrowIfNotEmpty();
+        byte[] modulus = ReadPositiveInteger(rsaPublicKey, "modulus");
+        byte[] exponent = ReadPositiveInteger(rsaPublicKey, "exponent");
+        rsaPublicKey.ThrowIfNotEmpty();
+        return (modulus, exponent);
+    }
+
+    private static byte[] ReadPositiveInteger(AsnReader reader, string name)
+    {
+        // DER already guarantees the minimal two's-complement form; a positive value may carry one 0x00 sign byte.
+        ReadOnlySpan<byte> value = reader.ReadIntegerBytes().Span;
+        if ((value[0] & 0x80) != 0)
+        {
+            KeyFormatException.Throw(KeyFormatError.InvalidEncoding, $"RSA {name} is negative");
+        }
+        return (value[0] == 0 && value.Length > 1 ? value[1..] : value).ToArray();
+    }
+
+    private static byte[] WriteSubjectPublicKeyInfo(byte[] modulus, byte[] exponent)
+    {
+        var key = new AsnWriter(AsnEncodingRules.DER);
+        using (key.PushSequence())
+        {
+            key.WriteIntegerUnsigned(modulus);
+            key.WriteIntegerUnsigned(exponent);
+        }
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier(RsaEncryptionOid);
+                writer.WriteNull();
+            }
+            writer.WriteBitString(key.Encode());
+        }
+        return writer.Encode();
     }
 
     private static ReadOnlySpan<byte> TrimLeadingZeros(ReadOnlySpan<byte> value)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CsCheck;
 using Mesh.TestKit;
 using Mesh.Transport.Identity;
 
@@ -160,6 +161,29 @@ public sealed class IdentityFileTests : IDisposable
                 Assert.Equal(length == 0 ? IdentityFileError.Empty : IdentityFileError.Truncated, ex.Error);
             }
         }
+    }
+
+    [Fact]
+    public void Random_ed25519_and_secp256k1_identities_round_trip_through_files()
+    {
+        Gen<(bool, byte[])> keys = Gen.Select(Gen.Bool, Gen.Byte.Array[32]);
+        string path = Path.Combine(_directory, "random.id");
+        Property.ForAll(keys, input =>
+        {
+            (bool secp256k1, byte[] material) = input;
+            if (secp256k1)
+            {
+                material[0] &= 0x7f;  // keep the scalar below the group order
+                material[^1] |= 1;    // and non-zero
+            }
+            PrivateKey key = secp256k1 ? PrivateKey.FromData(KeyType.Secp256k1, material) : Ed25519PrivateKey.FromSeed(material);
+            IdentityFile.Write(path, key);
+            PrivateKey read = IdentityFile.Read(path);
+            Assert.Equal(key, read);
+            Assert.Equal(key.PeerId, read.PeerId);
+            Assert.Equal(key, IdentityFile.Parse(key.ToProtobuf()));
+        }, iterations: 200);
+        Assert.Single(Directory.GetFiles(_directory));
     }
 
     [Fact]

@@ -120,6 +120,23 @@ public sealed class RsaKeyTests
         // A long-form length where the short form fits (BER, not DER) in the outer SEQUENCE.
         byte[] nonMinimal = Spki(key.RsaPublicKey.Modulus.ToArray(), key.RsaPublicKey.Exponent.ToArray(), nonMinimalOuterLength: true);
         Assert.Throws<KeyFormatException>(() => PublicKey.FromData(KeyType.Rsa, nonMinimal));
+        // rsaEncryption without its NULL parameters (Go's x509 rejects this too).
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier("1.2.840.113549.1.1.1");
+            }
+            writer.WriteBitString(rsa.ExportRSAPublicKey());
+        }
+        Assert.Equal(KeyFormatError.InvalidEncoding,
+            Assert.Throws<KeyFormatException>(() => PublicKey.FromData(KeyType.Rsa, writer.Encode())).Error);
+        // The platform agrees with our DER: what we decode it imports, and what it exports we decode to the same bytes.
+        using RSA platform = RSA.Create();
+        platform.ImportSubjectPublicKeyInfo(spki, out int read);
+        Assert.Equal(spki.Length, read);
+        Assert.Equal(spki, PublicKey.FromData(KeyType.Rsa, platform.ExportSubjectPublicKeyInfo()).Data.ToArray());
     }
 
     [Fact]
