@@ -19,6 +19,8 @@ public static class FuzzTargets
         new Transport.PeerIdTextFuzzTarget(),
         new Transport.OpenSshKeyFuzzTarget(),
         new Transport.IdentityFileFuzzTarget(),
+        new Node.ScaleFuzzTarget(),
+        new Node.MetadataFuzzTarget(),
     ];
 
     public static IFuzzTarget? Find(string name) =>

@@ -42,7 +42,10 @@ public static class ScaleCodec
         switch (t.Kind)
         {
             case TypeDefKind.Composite:
-                return ScaleValue.Composite(DecodeFields(types, t.Fields, ref r, depth));
+                {
+                    ScaleValue value = ScaleValue.Composite(DecodeFields(types, t.Fields, ref r, depth));
+                    return IsOrderedCollection(t) ? Canonicalize(types, t, value) : value;
+                }
             case TypeDefKind.Variant:
                 {
                     byte index = r.ReadU8();
@@ -120,6 +123,57 @@ public static class ScaleCodec
             default:
                 return ChainThrow.Decode<ScaleValue>($"{t}: unknown type kind");
         }
+    }
+
+    /// <summary>
+    /// A decoded BTreeMap/BTreeSet as Rust's <c>Decode</c> builds it: entries inserted one by one, so the result is
+    /// sorted by key and a repeated key keeps its last value. Re-encoding it is therefore canonical.
+    /// </summary>
+    private static ScaleValue Canonicalize(PortableRegistry types, PortableType t, ScaleValue value)
+    {
+        PortableType seq = types[t.Fields[0].TypeId];
+        if (seq.Kind != TypeDefKind.Sequence || value[0].Kind != ScaleValueKind.Sequence)
+        {
+            return value;
+        }
+        bool isMap = t.Name == "BTreeMap";
+        int keyType = seq.ElementTypeId;
+        if (isMap)
+        {
+            PortableType pair = types[seq.ElementTypeId];
+            if (pair.Kind != TypeDefKind.Tuple || pair.TupleTypeIds.Length != 2)
+            {
+                return value;
+            }
+            keyType = pair.TupleTypeIds[0];
+        }
+        IReadOnlyList<ScaleValue> items = value[0].Items;
+        if (items.Count < 2)
+        {
+            return value;
+        }
+        // Sort by (key, position), then keep the last of each run of equal keys: O(n log n) even for hostile input.
+        var order = new (ScaleValue Item, int Position)[items.Count];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = (items[i], i);
+        }
+        Array.Sort(order, (a, b) =>
+        {
+            int c = Compare(types, keyType, isMap ? a.Item[0] : a.Item, isMap ? b.Item[0] : b.Item, 0);
+            return c != 0 ? c : a.Position.CompareTo(b.Position);
+        });
+        var sorted = new List<ScaleValue>(order.Length);
+        for (int i = 0; i < order.Length; i++)
+        {
+            bool lastOfRun = i == order.Length - 1
+                || Compare(types, keyType, isMap ? order[i].Item[0] : order[i].Item, isMap ? order[i + 1].Item[0] : order[i + 1].Item, 0) != 0;
+            if (lastOfRun)
+            {
+                sorted.Add(order[i].Item);
+            }
+        }
+        return ScaleValue.Composite(new ScaleField(t.Fields[0].Name, ScaleValue.Sequence(sorted.ToArray())));
     }
 
     private static ScaleField[] DecodeFields(PortableRegistry types, TypeField[] fields, ref ScaleReader r, int depth)

@@ -97,3 +97,19 @@ public sealed class RuntimeMetadataTests
         Assert.Contains("type #5", ex.Message);
     }
 }
+
+public sealed class MetadataFuzzSeedTests
+{
+    [Theory]
+    [InlineData("minimal-v14.bin", 14)]
+    [InlineData("minimal-v15.bin", 15)]
+    [InlineData("hoskinson-v14.bin", 14)]
+    [InlineData("hoskinson-v15.bin", 15)]
+    public void Metadata_fuzz_seeds_are_valid_documents(string file, int version)
+    {
+        byte[] blob = File.ReadAllBytes(Path.Combine(SharedData.RepositoryRoot, "fuzz", "corpus", "metadata", file));
+        RuntimeMetadata m = RuntimeMetadata.Decode(blob);
+        Assert.Equal(version, m.Version);
+        Assert.Equal(blob, m.Encode());
+    }
+}
