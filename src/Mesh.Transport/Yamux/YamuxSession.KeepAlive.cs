@@ -14,10 +14,10 @@ public sealed partial class YamuxSession
         {
             return;
         }
+        TimeSpan next = Timeout.InfiniteTimeSpan;
         try
         {
             long now = TimeProvider.GetTimestamp();
-            TimeSpan next = Timeout.InfiniteTimeSpan;
             if (Options.KeepAliveInterval != Timeout.InfiniteTimeSpan)
             {
                 TimeSpan idle = TimeProvider.GetElapsedTime(Volatile.Read(ref _lastReceiveTimestamp), now);
@@ -51,18 +51,22 @@ public sealed partial class YamuxSession
                 TimeSpan rttDue = Options.RttMeasurementInterval - sinceMeasured;
                 next = next == Timeout.InfiniteTimeSpan || rttDue < next ? rttDue : next;
             }
-            if (next != Timeout.InfiniteTimeSpan && !IsEnding)
-            {
-                _timer!.Change(next > TimeSpan.FromMilliseconds(1) ? next : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            // The session ended and disposed the timer between the check and Change.
         }
         finally
         {
             Volatile.Write(ref _timerRunning, 0);
+        }
+        // Re-armed only after the guard is released, so the next tick can never find it still held and be lost.
+        if (next != Timeout.InfiniteTimeSpan && !IsEnding)
+        {
+            try
+            {
+                _timer!.Change(next > TimeSpan.FromMilliseconds(1) ? next : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The session ended and disposed the timer between the check and Change.
+            }
         }
     }
 

@@ -261,7 +261,7 @@ public sealed partial class YamuxSession : IMuxedConnection
     {
         if (Interlocked.Exchange(ref _localClosing, 1) == 0)
         {
-            _input.CancelPendingRead(); // the read loop re-evaluates: reset the accept backlog, end when no stream is left
+            WakeReadLoop(); // the read loop re-evaluates: reset the accept backlog, end when no stream is left
         }
         try
         {
@@ -294,8 +294,8 @@ public sealed partial class YamuxSession : IMuxedConnection
         BeginShutdown(YamuxSessionEndReason.LocalAbort, reason, code, graceful: false);
         // Also when a graceful end was already under way: stop waiting on a connection that does not drain.
         _writerAbort = true;
-        _output.CancelPendingFlush();
-        _input.CancelPendingRead();
+        StopWaitingOnOutput();
+        WakeReadLoop();
     }
 
     /// <summary>Aborts the session (use <see cref="CloseAsync"/> first for a graceful end) and waits for it to end.</summary>
@@ -356,7 +356,7 @@ public sealed partial class YamuxSession : IMuxedConnection
         _streamsToReview.Enqueue(stream);
         if (Volatile.Read(ref _localClosing) != 0)
         {
-            _input.CancelPendingRead(); // closing waits on the table emptying: let the read loop see it now
+            WakeReadLoop(); // closing waits on the table emptying: let the read loop see it now
         }
     }
 
@@ -457,9 +457,9 @@ public sealed partial class YamuxSession : IMuxedConnection
         _writeQueue.Writer.TryComplete();
         if (!graceful)
         {
-            _output.CancelPendingFlush();
+            StopWaitingOnOutput();
         }
-        _input.CancelPendingRead();
+        WakeReadLoop();
         YamuxSessionClosedException closed = ClosedException();
         _acceptQueue.Writer.TryComplete(closed);
         if (Interlocked.Exchange(ref _activePing, null) is { } ping)
@@ -468,6 +468,32 @@ public sealed partial class YamuxSession : IMuxedConnection
             _ = ping.Completion.Task.Exception; // observed: a keep-alive ping may have no awaiter
         }
         return true;
+    }
+
+    /// <summary>Makes the read loop's pending ReadAsync return (Kestrel's CancelPendingRead hand-off).</summary>
+    private void WakeReadLoop()
+    {
+        try
+        {
+            _input.CancelPendingRead();
+        }
+        catch (Exception)
+        {
+            // The connection's reader is already completed: the read loop has ended.
+        }
+    }
+
+    /// <summary>Makes the write loop's pending flush return (an abort must not wait on a connection that does not drain).</summary>
+    private void StopWaitingOnOutput()
+    {
+        try
+        {
+            _output.CancelPendingFlush();
+        }
+        catch (Exception)
+        {
+            // The connection's writer is already completed: the write loop has ended.
+        }
     }
 
     private sealed record EndState(YamuxSessionEndReason Reason, Exception? Exception);
