@@ -28,12 +28,16 @@ public interface IMuxedConnection : IAsyncDisposable
     bool IsInitiator { get; }
 
     /// <summary>Opens an outbound stream. Fails when the connection is closing or the unacknowledged-stream backlog is full.</summary>
+    /// <exception cref="MuxedConnectionClosedException">The connection is closing or has ended (or the peer said it will accept no more streams).</exception>
+    /// <exception cref="StreamLimitExceededException">A per-connection limit (ACK backlog, concurrent streams, id space) is reached; the connection is fine.</exception>
     ValueTask<IMuxedStream> OpenStreamAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Waits for the next inbound stream. Throws once the connection has ended.</summary>
+    /// <exception cref="MuxedConnectionClosedException">The connection is closing or has ended.</exception>
     ValueTask<IMuxedStream> AcceptStreamAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Measures one round trip of the muxer's own ping.</summary>
+    /// <exception cref="MuxedConnectionClosedException">The connection ended before the reply.</exception>
     ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Graceful close: tells the peer no new streams will be accepted, lets open streams finish, then ends.</summary>
@@ -47,9 +51,11 @@ public interface IMuxedConnection : IAsyncDisposable
 }
 
 /// <summary>
-/// One multiplexed stream. <see cref="IDuplexPipe.Output"/>.Complete() half-closes the write side (yamux FIN);
-/// <see cref="IDuplexPipe.Input"/> reports IsCompleted once the peer half-closed. A reset from either side makes
-/// pending and later reads and writes fail.
+/// One multiplexed stream. <see cref="IDuplexPipe.Output"/>.Complete() half-closes the write side (yamux FIN) once
+/// everything written is sent; Complete(exception) resets the stream. <see cref="IDuplexPipe.Input"/> reports
+/// IsCompleted once the peer half-closed. A reset from either side makes pending and later reads and writes fail with
+/// <see cref="StreamResetException"/>; directions still open when the connection ends fail with
+/// <see cref="MuxedConnectionClosedException"/>. DisposeAsync closes gracefully what is still open (Output and Input).
 /// </summary>
 public interface IMuxedStream : IDuplexPipe, IAsyncDisposable
 {
