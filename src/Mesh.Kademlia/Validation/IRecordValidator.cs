@@ -17,7 +17,7 @@ public interface IRecordValidator
     ReadOnlyMemory<byte> StripValue(in DhtRecord record);
 
     /// <summary>
-    /// Order in a <c>CompositeValidator</c>: signing runs in ascending priority, validation and stripping in
+    /// Order in a <see cref="CompositeValidator"/>: signing runs in ascending priority, validation and stripping in
     /// descending priority (signature checks, priority 10, run first and strip their marker for the rest).
     /// </summary>
     int Priority { get; }

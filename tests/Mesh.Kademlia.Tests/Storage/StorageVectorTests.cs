@@ -164,7 +164,7 @@ public sealed class StorageVectorTests
 
         // Through the IS_DICTIONARY tag of rpc_store: every item stored (no short-circuit), "all stored" is false.
         storage = Existing(now, key);
-        var record = new Validation.DhtRecord(key.ToBytes(), ReadOnlyMemory<byte>.Empty, incoming, now + 20);
+        var record = new Mesh.Kademlia.Validation.DhtRecord(key.ToBytes(), ReadOnlyMemory<byte>.Empty, incoming, now + 20);
         Assert.Equal(PutStatus.Older, storage.Store(record));
         AssertGet(storage, key, merge.GetProperty("result"), "merge through IS_DICTIONARY");
     }
