@@ -21,6 +21,8 @@ public static class FuzzTargets
         new Transport.IdentityFileFuzzTarget(),
         new Node.ScaleFuzzTarget(),
         new Node.MetadataFuzzTarget(),
+        new Kademlia.MsgPackFuzzTarget(),
+        new Kademlia.RecordMarkersFuzzTarget(),
     ];
 
     public static IFuzzTarget? Find(string name) =>
