@@ -48,6 +48,40 @@ public static class RecordTuple
         return true;
     }
 
+    /// <summary>
+    /// The same, with the value given in two parts (<paramref name="valueHead"/> then <paramref name="valueTail"/>): how a
+    /// validator rebuilds the unsigned payload of a signed value without first copying the value minus its marker.
+    /// </summary>
+    internal static bool TryWrite(
+        Span<byte> destination,
+        ReadOnlySpan<byte> key,
+        ReadOnlySpan<byte> subkey,
+        ReadOnlySpan<byte> valueHead,
+        ReadOnlySpan<byte> valueTail,
+        double expirationTime,
+        out int written)
+    {
+        int valueLength = valueHead.Length + valueTail.Length;
+        int payload = GetPayloadLength(key.Length, subkey.Length, valueLength);
+        int total = MsgPackFormat.ExtensionHeaderLength(payload) + payload;
+        if (destination.Length < total)
+        {
+            written = 0;
+            return false;
+        }
+        int pos = WriteExtensionHeader(destination, MsgPackExtensionCodes.Tuple, payload);
+        destination[pos++] = 0x94;
+        pos += WriteBinary(destination[pos..], key);
+        pos += WriteBinary(destination[pos..], subkey);
+        pos += MsgPackSerializer.WriteBinaryHeader(destination[pos..], valueLength);
+        valueHead.CopyTo(destination[pos..]);
+        valueTail.CopyTo(destination[(pos + valueHead.Length)..]);
+        pos += valueLength;
+        WriteFloat64(destination[pos..], expirationTime);
+        written = total;
+        return true;
+    }
+
     public static byte[] Serialize(ReadOnlySpan<byte> key, ReadOnlySpan<byte> subkey, ReadOnlySpan<byte> value, double expirationTime)
     {
         byte[] result = GC.AllocateUninitializedArray<byte>(GetEncodedLength(key.Length, subkey.Length, value.Length));
