@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using BenchmarkDotNet.Attributes;
+using Mesh.Transport.Identity;
 using Mesh.Transport.Noise;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -33,8 +34,9 @@ public class NoiseChannelBenchmarks
         ValueTask<(CipherState Send, CipherState Receive, int Peer)> r = NoiseHandshake.RunAsync(right, false, _ => [], (_, _) => 0, default);
         (CipherState iSend, CipherState iReceive, _) = i.AsTask().GetAwaiter().GetResult();
         (CipherState rSend, CipherState rReceive, _) = r.AsTask().GetAwaiter().GetResult();
-        _initiator = new NoiseSecureChannel(left, iSend, iReceive, true, null, "responder", NullLogger.Instance);
-        _responder = new NoiseSecureChannel(right, rSend, rReceive, false, null, "initiator", NullLogger.Instance);
+        PublicKey label = PrivateKey.Generate(KeyType.Ed25519).PublicKey;
+        _initiator = new NoiseSecureChannel(left, iSend, iReceive, true, label, null, NullLogger.Instance);
+        _responder = new NoiseSecureChannel(right, rSend, rReceive, false, label, null, NullLogger.Instance);
     }
 
     [GlobalCleanup]

@@ -1,12 +1,170 @@
 using System.IO.Pipelines;
+using System.Text;
+using Mesh.Transport.Identity;
+using Microsoft.Extensions.Logging;
 
 namespace Mesh.Transport.Noise;
 
 /// <summary>
-/// Runs the noise-libp2p XX handshake on a raw connection and returns the <see cref="NoiseSecureChannel"/> over it.
+/// Runs the noise-libp2p handshake (libp2p/specs noise/README.md: Noise_XX_25519_ChaChaPoly_SHA256, empty prologue,
+/// libp2p payloads in msgs 2 and 3, inlined muxer negotiation) on a raw connection and returns the
+/// <see cref="NoiseSecureChannel"/> over it. Each handshake uses a fresh static X25519 key (the spec allows per-session
+/// keys; nothing is stored), signed by the libp2p identity key.
 /// </summary>
+/// <remarks>
+/// The handshake reads the raw <see cref="IDuplexPipe.Input"/> only up to the end of its last message, so bytes the
+/// peer sent right behind it belong to the channel. On failure (a <see cref="NoiseException"/> for anything the peer
+/// did, <see cref="OperationCanceledException"/> when <c>cancellationToken</c> fires, e.g. the host's handshake
+/// timeout) both directions of <c>connection</c> are completed with the error and the error is rethrown; a log line
+/// says why. On success the channel owns <c>connection</c>.
+/// </remarks>
 public static class NoiseHandshake
 {
+    private static readonly byte[] s_signaturePrefix = Encoding.ASCII.GetBytes(NoiseConstants.StaticKeySignaturePrefix);
+
+    /// <summary>
+    /// Dialer side. Verifies that the remote authenticates as <paramref name="expectedRemotePeer"/> (when given) and
+    /// offers <paramref name="supportedMuxers"/> (in order of preference; empty to skip inlined muxer negotiation).
+    /// </summary>
+    /// <exception cref="PeerIdMismatchException">The remote is a different peer than <paramref name="expectedRemotePeer"/>.</exception>
+    /// <exception cref="NoiseHandshakeException">The handshake failed; <see cref="NoiseException.Error"/> says why.</exception>
+    public static ValueTask<NoiseSecureChannel> InitiateAsync(
+        IDuplexPipe connection,
+        PrivateKey localIdentity,
+        PeerId? expectedRemotePeer,
+        IReadOnlyList<string> supportedMuxers,
+        ILogger logger,
+        CancellationToken cancellationToken = default)
+    {
+        if (expectedRemotePeer is { IsEmpty: true })
+        {
+            throw new ArgumentException("The expected remote peer is the empty PeerId; pass null to accept any peer.", nameof(expectedRemotePeer));
+        }
+        return HandshakeAsync(connection, localIdentity, isInitiator: true, expectedRemotePeer, supportedMuxers, logger, cancellationToken);
+    }
+
+    /// <summary>Listener side: accepts any peer that authenticates, offering <paramref name="supportedMuxers"/> in msg 2.</summary>
+    /// <exception cref="NoiseHandshakeException">The handshake failed; <see cref="NoiseException.Error"/> says why.</exception>
+    public static ValueTask<NoiseSecureChannel> RespondAsync(
+        IDuplexPipe connection,
+        PrivateKey localIdentity,
+        IReadOnlyList<string> supportedMuxers,
+        ILogger logger,
+        CancellationToken cancellationToken = default) =>
+        HandshakeAsync(connection, localIdentity, isInitiator: false, expectedRemotePeer: null, supportedMuxers, logger, cancellationToken);
+
+    private static async ValueTask<NoiseSecureChannel> HandshakeAsync(
+        IDuplexPipe connection,
+        PrivateKey localIdentity,
+        bool isInitiator,
+        PeerId? expectedRemotePeer,
+        IReadOnlyList<string> supportedMuxers,
+        ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(localIdentity);
+        ArgumentNullException.ThrowIfNull(logger);
+        ValidateMuxers(supportedMuxers);
+        string role = isInitiator ? "initiator" : "responder";
+        try
+        {
+            (CipherState send, CipherState receive, RemotePeerInfo remote) = await RunAsync(
+                connection,
+                isInitiator,
+                staticKey => BuildPayload(localIdentity, staticKey, supportedMuxers),
+                (payload, remoteStaticKey) => AcceptPeer(payload, remoteStaticKey, isInitiator, expectedRemotePeer, supportedMuxers),
+                cancellationToken).ConfigureAwait(false);
+            logger.HandshakeCompleted(role, remote.PublicKey.PeerId, remote.Muxer);
+            return new NoiseSecureChannel(connection, send, receive, isInitiator, remote.PublicKey, remote.Muxer, logger);
+        }
+        catch (NoiseException ex)
+        {
+            logger.HandshakeFailed(role, ex.Error, ex.Message);
+            await AbortConnectionAsync(connection, ex).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            logger.HandshakeAborted(role, ex);
+            await AbortConnectionAsync(connection, ex).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Our payload: identity key, signature over "noise-libp2p-static-key:" ‖ static key, and our muxers (omitted
+    /// when we have none).
+    /// </summary>
+    private static byte[] BuildPayload(PrivateKey localIdentity, byte[] staticPublicKey, IReadOnlyList<string> supportedMuxers)
+    {
+        var payload = new NoiseHandshakePayload
+        {
+            IdentityKey = localIdentity.PublicKey.ToProtobuf(),
+            IdentitySignature = localIdentity.Sign(SignedData(staticPublicKey)),
+            Extensions = supportedMuxers.Count > 0 ? new NoiseExtensions { StreamMuxers = supportedMuxers } : null,
+        };
+        return NoisePayloadCodec.Encode(payload);
+    }
+
+    /// <summary>
+    /// Checks the peer's payload against its static key (libp2p/specs noise/README.md, "Static Key Authentication"):
+    /// decode, identity key, signature, expected peer id, then the muxer rule.
+    /// </summary>
+    private static RemotePeerInfo AcceptPeer(byte[] payloadBytes, byte[] remoteStaticKey, bool isInitiator, PeerId? expectedRemotePeer, IReadOnlyList<string> localMuxers)
+    {
+        NoiseHandshakePayload payload = NoisePayloadCodec.Decode(payloadBytes);
+        if (payload.IdentityKey.IsEmpty)
+        {
+            NoiseThrow.Handshake(NoiseError.InvalidIdentityKey, "The peer's handshake payload carries no identity key.");
+        }
+        if (!PublicKey.TryFromProtobuf(payload.IdentityKey.Span, out PublicKey? key, out KeyFormatError keyError))
+        {
+            NoiseThrow.Handshake(NoiseError.InvalidIdentityKey, $"The peer's identity key is not a valid libp2p public key ({keyError}).");
+        }
+        if (payload.IdentitySignature.IsEmpty || !key.Verify(SignedData(remoteStaticKey), payload.IdentitySignature.Span))
+        {
+            NoiseThrow.Handshake(NoiseError.InvalidSignature, $"The identity signature of {key.PeerId} over its static Noise key does not verify.");
+        }
+        PeerId peer = key.PeerId;
+        if (expectedRemotePeer is { } expected && expected != peer)
+        {
+            throw new PeerIdMismatchException(expected, peer);
+        }
+        IReadOnlyList<string> remoteMuxers = payload.Extensions?.StreamMuxers ?? [];
+        string? muxer = isInitiator
+            ? NoiseMuxerNegotiation.Select(localMuxers, remoteMuxers)
+            : NoiseMuxerNegotiation.Select(remoteMuxers, localMuxers);
+        return new RemotePeerInfo(key, muxer);
+    }
+
+    private static byte[] SignedData(byte[] staticPublicKey) => [.. s_signaturePrefix, .. staticPublicKey];
+
+    private static void ValidateMuxers(IReadOnlyList<string> supportedMuxers)
+    {
+        ArgumentNullException.ThrowIfNull(supportedMuxers);
+        // Whatever we offer must pass the peer's payload limits (ours mirror js-libp2p's).
+        if (supportedMuxers.Count > NoisePayloadCodec.MaxStreamMuxers)
+        {
+            throw new ArgumentException($"At most {NoisePayloadCodec.MaxStreamMuxers} muxers can be offered.", nameof(supportedMuxers));
+        }
+        foreach (string muxer in supportedMuxers)
+        {
+            if (string.IsNullOrEmpty(muxer) || Encoding.UTF8.GetByteCount(muxer) > NoisePayloadCodec.MaxStreamMuxerLength)
+            {
+                throw new ArgumentException($"Muxer protocol ids must be 1 to {NoisePayloadCodec.MaxStreamMuxerLength} bytes.", nameof(supportedMuxers));
+            }
+        }
+    }
+
+    private static async ValueTask AbortConnectionAsync(IDuplexPipe connection, Exception error)
+    {
+        await connection.Input.CompleteAsync(error).ConfigureAwait(false);
+        await connection.Output.CompleteAsync(error).ConfigureAwait(false);
+    }
+
+    private sealed record RemotePeerInfo(PublicKey PublicKey, string? Muxer);
+
     /// <summary>
     /// The message sequence of XX with libp2p payloads, independent of how payloads are built and checked:
     /// <code>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.ExceptionServices;
+using Mesh.Transport.Identity;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.Transport.Noise;
@@ -61,7 +62,6 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
     private readonly Pipe _inbound = new(s_pipeOptions);  // read loop → app
     private readonly Pipe _outbound = new(s_pipeOptions); // app → write loop
     private readonly ILogger _logger;
-    private readonly string _remoteDisplay;
     private readonly Task _readLoop;
     private readonly Task _writeLoop;
     private readonly Task _completion;
@@ -79,16 +79,17 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
         CipherState sendCipher,
         CipherState receiveCipher,
         bool isInitiator,
+        PublicKey remotePublicKey,
         string? negotiatedMuxer,
-        string remoteDisplay,
         ILogger logger)
     {
         _connection = connection;
         _sendCipher = sendCipher;
         _receiveCipher = receiveCipher;
         IsInitiator = isInitiator;
+        RemotePublicKey = remotePublicKey;
+        RemotePeer = remotePublicKey.PeerId;
         NegotiatedMuxer = negotiatedMuxer;
-        _remoteDisplay = remoteDisplay;
         _logger = logger;
         _readLoop = ReadLoopAsync();
         _writeLoop = WriteLoopAsync();
@@ -103,6 +104,12 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
 
     /// <summary>True on the dialer side of the handshake.</summary>
     public bool IsInitiator { get; }
+
+    /// <summary>The peer at the other end, authenticated by its signature over its static Noise key.</summary>
+    public PeerId RemotePeer { get; }
+
+    /// <summary>The remote peer's libp2p identity key (from its handshake payload).</summary>
+    public PublicKey RemotePublicKey { get; }
 
     /// <summary>
     /// The stream muxer agreed in the handshake (inlined muxer negotiation), or null when either side sent no muxer
@@ -191,7 +198,7 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
                 }
                 if (result.IsCompleted && !batchFull)
                 {
-                    _logger.RemoteClosed(_remoteDisplay);
+                    _logger.RemoteClosed(RemotePeer);
                     break;
                 }
             }
@@ -282,7 +289,7 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
                 }
                 if (result.IsCompleted && !more)
                 {
-                    _logger.LocalClosed(_remoteDisplay);
+                    _logger.LocalClosed(RemotePeer);
                     break;
                 }
             }
@@ -322,11 +329,11 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
         {
             if (error is NoiseException noise)
             {
-                _logger.ChannelProtocolError(_remoteDisplay, noise.Error, noise.Message);
+                _logger.ChannelProtocolError(RemotePeer, noise.Error, noise.Message);
             }
             else
             {
-                _logger.ChannelError(_remoteDisplay, error);
+                _logger.ChannelError(RemotePeer, error);
             }
         }
         if (!_readLoopDone)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Mesh.TestKit;
+using Mesh.Transport.Identity;
 using Mesh.Transport.Noise;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -28,8 +29,11 @@ internal static class NoiseTestChannels
         return (iSend, iReceive, rSend, rReceive);
     }
 
+    // The channel reports a remote identity; in these plumbing tests it is just a label, not authenticated.
+    private static readonly PublicKey s_placeholderRemote = PrivateKey.Generate(KeyType.Ed25519).PublicKey;
+
     public static NoiseSecureChannel Channel(IDuplexPipe raw, CipherState send, CipherState receive, bool isInitiator) =>
-        new(raw, send, receive, isInitiator, negotiatedMuxer: null, remoteDisplay: isInitiator ? "responder" : "initiator", NullLogger.Instance);
+        new(raw, send, receive, isInitiator, s_placeholderRemote, negotiatedMuxer: null, NullLogger.Instance);
 
     /// <summary>Reads everything until the writer completes (rethrowing its error).</summary>
     public static async Task<byte[]> ReadToEndAsync(PipeReader reader, CancellationToken cancellationToken)
