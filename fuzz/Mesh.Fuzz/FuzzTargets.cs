@@ -12,6 +12,7 @@ public static class FuzzTargets
         new Transport.IdentifyFuzzTarget(),
         new Transport.NoiseFrameFuzzTarget(),
         new Transport.NoisePayloadFuzzTarget(),
+        new Transport.NoiseHandshakeFuzzTarget(),
         new Transport.RpcUnaryEnvelopeFuzzTarget(),
         new Transport.RpcStreamFrameFuzzTarget(),
         new Transport.YamuxFrameFuzzTarget(),
