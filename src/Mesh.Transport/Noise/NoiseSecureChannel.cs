@@ -91,8 +91,10 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
         RemotePeer = remotePublicKey.PeerId;
         NegotiatedMuxer = negotiatedMuxer;
         _logger = logger;
-        _readLoop = ReadLoopAsync();
-        _writeLoop = WriteLoopAsync();
+        // On the thread pool, away from the caller's stack and synchronization context; both tasks are awaited by
+        // DisposeAsync and observed through Completion.
+        _readLoop = Task.Run(ReadLoopAsync);
+        _writeLoop = Task.Run(WriteLoopAsync);
         _completion = WhenLoopsEndAsync();
     }
 
@@ -142,8 +144,6 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
-        // Let the constructor return before doing any work (data may already be buffered behind the handshake).
-        await Task.Yield();
         PipeReader raw = _connection.Input;
         PipeWriter app = _inbound.Writer;
         Exception? error = null;
@@ -247,7 +247,6 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
-        await Task.Yield();
         PipeReader app = _outbound.Reader;
         PipeWriter raw = _connection.Output;
         Exception? error = null;
