@@ -154,6 +154,8 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
                 ReadResult result = await raw.ReadAsync().ConfigureAwait(false);
                 if (result.IsCanceled)
                 {
+                    // Woken by Fail (or DisposeAsync). A canceled read is still a read: end it before anything else.
+                    raw.AdvanceTo(result.Buffer.Start);
                     if (Volatile.Read(ref _fault) is not null)
                     {
                         break;
@@ -257,6 +259,7 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
                 ReadResult result = await app.ReadAsync().ConfigureAwait(false);
                 if (result.IsCanceled)
                 {
+                    app.AdvanceTo(result.Buffer.Start);
                     if (Volatile.Read(ref _fault) is not null)
                     {
                         break;

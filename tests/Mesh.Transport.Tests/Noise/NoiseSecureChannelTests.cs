@@ -236,6 +236,22 @@ public sealed class NoiseSecureChannelTests
     }
 
     [Fact]
+    public async Task A_foreign_CancelPendingRead_on_the_raw_reader_does_not_break_the_channel()
+    {
+        using CancellationTokenSource cts = NoiseTestChannels.Timeout();
+        (IDuplexPipe left, IDuplexPipe right) = DuplexPipePair.Create();
+        (CipherState iSend, CipherState iReceive, CipherState rSend, CipherState rReceive) = await NoiseTestChannels.HandshakeAsync(left, right, cts.Token);
+        await using NoiseSecureChannel initiator = NoiseTestChannels.Channel(left, iSend, iReceive, true);
+        await using NoiseSecureChannel responder = NoiseTestChannels.Channel(right, rSend, rReceive, false);
+
+        // Someone else (a transport shutting a read down, say) cancels the raw read the loop is waiting on.
+        right.Input.CancelPendingRead();
+        await initiator.Output.WriteAsync("still here"u8.ToArray(), cts.Token);
+        await initiator.Output.CompleteAsync();
+        Assert.Equal("still here"u8.ToArray(), await NoiseTestChannels.ReadToEndAsync(responder.Input, cts.Token));
+    }
+
+    [Fact]
     public async Task Bytes_coalesced_with_message_3_reach_the_channel()
     {
         using CancellationTokenSource cts = NoiseTestChannels.Timeout();
