@@ -395,6 +395,119 @@ public abstract class StreamMuxerConformanceTests
     }
 
     [Fact]
+    public async Task Mixed_closes_and_resets_from_both_sides_leave_no_stream_behind()
+    {
+        CancellationToken ct = Timeout();
+        (IMuxedConnection dialer, IMuxedConnection listener) = Connect();
+        await using var d = dialer;
+        await using var l = listener;
+        const int Streams = 300;
+        var random = new Random(12);
+        int[] behaviour = Enumerable.Range(0, Streams).Select(_ => random.Next(5)).ToArray();
+        int[] sizes = Enumerable.Range(0, Streams).Select(_ => random.Next(1, 200_000)).ToArray();
+
+        // The behaviour index travels in the first byte so the acceptor knows its part.
+        Task serving = Task.Run(async () =>
+        {
+            var handlers = new List<Task>();
+            for (int i = 0; i < Streams; i++)
+            {
+                IMuxedStream stream = await listener.AcceptStreamAsync(ct);
+                handlers.Add(Task.Run(() => AcceptorAsync(stream, ct), ct));
+            }
+            await Task.WhenAll(handlers);
+        }, ct);
+        await Task.WhenAll(Enumerable.Range(0, Streams).Select(i => Task.Run(() => OpenerAsync(dialer, (byte)behaviour[i], sizes[i], ct), ct)));
+        await serving;
+
+        // Every stream is closed or reset on both sides: a graceful close has nothing to wait for.
+        await Task.WhenAll(dialer.CloseAsync(ct).AsTask(), listener.CloseAsync(ct).AsTask());
+        await dialer.Completion.WaitAsync(ct);
+        await listener.Completion.WaitAsync(ct);
+    }
+
+    private static async Task OpenerAsync(IMuxedConnection connection, byte behaviour, int size, CancellationToken ct)
+    {
+        IMuxedStream stream = await OpenWithRetryAsync(connection, ct);
+        byte[] payload = new byte[size];
+        payload[0] = behaviour;
+        try
+        {
+            switch (behaviour)
+            {
+                case 0: // graceful: request, FIN, read the echo to the end
+                    await WriteAsync(stream, payload, ct);
+                    await stream.Output.CompleteAsync();
+                    Assert.Equal(size, (await ReadToEndAsync(stream, ct)).Length);
+                    break;
+                case 1: // the opener resets halfway (once the acceptor has the stream: a stream reset before it was
+                        // ever announced is, correctly, never seen by the peer)
+                    await WriteAsync(stream, payload.AsMemory(0, size / 2 + 1), ct);
+                    await ReadExactlyAsync(stream, 1, ct);
+                    stream.Reset();
+                    break;
+                case 2: // the acceptor resets after the first bytes; the opener sees it on read or write
+                    await WriteAsync(stream, payload.AsMemory(0, 1), ct);
+                    await Assert.ThrowsAnyAsync<StreamResetException>(async () =>
+                    {
+                        await ReadToEndAsync(stream, ct);
+                        await WriteAsync(stream, payload, ct);
+                    });
+                    break;
+                case 3: // the opener stops reading before the reply and closes
+                    await WriteAsync(stream, payload, ct);
+                    await stream.DisposeAsync();
+                    break;
+                default: // the acceptor closes both directions at once while the opener still writes
+                    await WriteAsync(stream, payload, ct);
+                    await stream.Output.CompleteAsync();
+                    Assert.Empty(await ReadToEndAsync(stream, ct));
+                    break;
+            }
+        }
+        catch (StreamResetException) when (behaviour is 1 or 2)
+        {
+            // Expected for the reset behaviours, whichever side notices first.
+        }
+        await stream.DisposeAsync();
+    }
+
+    private static async Task AcceptorAsync(IMuxedStream stream, CancellationToken ct)
+    {
+        byte behaviour = (await ReadExactlyAsync(stream, 1, ct))[0];
+        try
+        {
+            switch (behaviour)
+            {
+                case 0:
+                    byte[] rest = await ReadToEndAsync(stream, ct);
+                    await WriteAsync(stream, new byte[rest.Length + 1], ct);
+                    await stream.Output.CompleteAsync();
+                    break;
+                case 1:
+                    await WriteAsync(stream, new byte[1], ct);
+                    await Assert.ThrowsAnyAsync<StreamResetException>(() => ReadToEndAsync(stream, ct));
+                    break;
+                case 2:
+                    stream.Reset();
+                    break;
+                case 3:
+                    await ReadToEndAsync(stream, ct);
+                    await WriteAsync(stream, new byte[50_000], ct); // nobody reads it: credited back, not stuck
+                    await stream.Output.CompleteAsync();
+                    break;
+                default:
+                    await stream.DisposeAsync(); // abandon Input, FIN Output
+                    break;
+            }
+        }
+        catch (StreamResetException) when (behaviour is 1 or 2)
+        {
+        }
+        await stream.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Sixty_four_MiB_over_one_stream_arrive_intact()
     {
         CancellationToken ct = Timeout();
