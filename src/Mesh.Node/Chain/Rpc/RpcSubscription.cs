@@ -106,12 +106,16 @@ public sealed class RpcSubscription : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Unsubscribes (best effort) and ends the notification stream.</summary>
+    /// <summary>Ends the notification stream and unsubscribes (best effort, once), also after the subscription was
+    /// ended by an overflow so that the node stops sending.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Complete(null))
+        Complete(null);
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await _unsubscribe(this).ConfigureAwait(false);
         }
     }
+
+    private int _disposed;
 }

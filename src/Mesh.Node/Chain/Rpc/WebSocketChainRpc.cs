@@ -473,7 +473,10 @@ public sealed partial class WebSocketChainRpc : IChainRpc
                     lock (_gate)
                     {
                         s.ServerId = serverId;
-                        _byServerId[serverId] = s;
+                        if (!s.IsCompleted)
+                        {
+                            _byServerId[serverId] = s;
+                        }
                     }
                 }
             }
