@@ -93,7 +93,12 @@ function Invoke-Bench {
 function Invoke-Fuzz {
     $harness = Join-Path $Root 'fuzz/Mesh.Fuzz'
     $out = Join-Path $Root 'fuzz/out'
-    Invoke-Native dotnet @('publish', $harness, '-c', 'Release', '-o', $out, '-nologo')
+    # Start from a clean output: SharpFuzz instruments in place and refuses an already instrumented assembly, and an
+    # incremental publish would keep the instrumented copies from the last run.
+    if (Test-Path $out) { Remove-Item -Recurse -Force $out }
+    # PublishAot=false: the harness references Mesh.Node (PublishAot=true), which would otherwise count as a
+    # self-contained executable that a framework-dependent one cannot reference (NETSDK1151).
+    Invoke-Native dotnet @('publish', $harness, '-c', 'Release', '-o', $out, '-nologo', '-p:PublishAot=false')
     $exe = Join-Path $out 'Mesh.Fuzz'
     if ($FuzzTarget -eq '' -or $FuzzTarget -eq 'list') {
         Invoke-Native $exe @('--list')
@@ -106,7 +111,11 @@ function Invoke-Fuzz {
     }
     if (-not (Get-Command afl-fuzz -ErrorAction SilentlyContinue)) {
         Write-Host 'afl-fuzz not found; installing Debian package afl++' -ForegroundColor Yellow
-        Invoke-Native apt-get @('install', '-y', 'afl++')
+        # A fresh image has empty package lists ("Unable to locate package afl++"): update them first.
+        $sudo = if ((& id -u) -eq '0') { @() } else { @('sudo') }
+        $aptGet = if ($sudo) { 'sudo' } else { 'apt-get' }
+        Invoke-Native $aptGet ($(if ($sudo) { @('apt-get') } else { @() }) + @('update'))
+        Invoke-Native $aptGet ($(if ($sudo) { @('apt-get') } else { @() }) + @('install', '-y', 'afl++'))
     }
     $corpus = Join-Path $Root "fuzz/corpus/$FuzzTarget"
     if (-not (Test-Path $corpus)) { throw "no seed corpus at $corpus" }
@@ -116,11 +125,23 @@ function Invoke-Fuzz {
     $env:AFL_NO_UI = '1'
     $env:AFL_SKIP_CPUFREQ = '1'
     $env:AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES = '1'
+    # A second campaign on the same target resumes from its queue instead of refusing the existing findings folder.
+    $env:AFL_AUTORESUME = '1'
     $aflArgs = @('-i', $corpus, '-o', $findings, '-t', '5000', '-m', 'none', '-V', "$Seconds")
     $dict = Join-Path $Root "fuzz/dict/$FuzzTarget.dict"
     if (Test-Path $dict) { $aflArgs += @('-x', $dict) }
     $aflArgs += @('--', $exe, $FuzzTarget)
     Invoke-Native afl-fuzz $aflArgs
+    $stats = Join-Path $findings 'default/fuzzer_stats'
+    if (Test-Path $stats) {
+        $s = @{}
+        foreach ($line in Get-Content $stats) {
+            $kv = $line -split '\s*:\s*', 2
+            if ($kv.Count -eq 2) { $s[$kv[0].Trim()] = $kv[1].Trim() }
+        }
+        Write-Host ("fuzz $FuzzTarget : {0} execs in {1} s ({2} execs/s), corpus {3}, edges {4}, crashes {5}, hangs {6}" -f `
+            $s['execs_done'], $s['run_time'], $s['execs_per_sec'], $s['corpus_count'], $s['bitmap_cvg'], $s['saved_crashes'], $s['saved_hangs'])
+    }
     $crashes = @(Get-ChildItem -Path (Join-Path $findings 'default/crashes') -Filter 'id*' -ErrorAction SilentlyContinue)
     Write-Host "fuzz $FuzzTarget : $($crashes.Count) crash input(s) in $findings/default/crashes"
     if ($crashes.Count -gt 0) { exit 1 }

@@ -9,6 +9,11 @@ public static class FuzzTargets
     public static IReadOnlyList<IFuzzTarget> All { get; } =
     [
         // Targets are added here, one line each, grouped by layer.
+        new Multistream.UvarintFuzzTarget(),
+        new Multistream.MultiaddrBinaryFuzzTarget(),
+        new Multistream.MultiaddrTextFuzzTarget(),
+        new Multistream.MultibaseFuzzTarget(),
+        new Multistream.MultistreamFuzzTarget(),
         new Transport.IdentifyFuzzTarget(),
         new Transport.NoiseFrameFuzzTarget(),
         new Transport.NoisePayloadFuzzTarget(),
