@@ -4,7 +4,7 @@ namespace Mesh.Multistream;
 
 /// <summary>
 /// Multibase (https://github.com/multiformats/multibase): a one-character prefix naming the base, then the data in
-/// that base. <c>z</c> base58btc, <c>b</c>/<c>B</c>/<c>c</c>/<c>C</c> base32, <c>f</c>/<c>F</c> base16,
+/// that base. <c>z</c> base58btc, <c>k</c>/<c>K</c> base36, <c>b</c>/<c>B</c>/<c>c</c>/<c>C</c> base32, <c>f</c>/<c>F</c> base16,
 /// <c>m</c>/<c>M</c>/<c>u</c>/<c>U</c> base64 (see <see cref="MultibaseEncoding"/>).
 /// </summary>
 /// <remarks>
@@ -15,15 +15,18 @@ namespace Mesh.Multistream;
 public static class Multibase
 {
     /// <summary>True when this library can decode text that starts with <paramref name="prefix"/>.</summary>
-    public static bool IsSupported(char prefix) => prefix == 'z' || GetAlphabet(prefix) is not null;
+    public static bool IsSupported(char prefix) => IsBigRadix(prefix) || GetAlphabet(prefix) is not null;
 
     /// <summary>The characters <paramref name="byteCount"/> bytes encode to, prefix included (an upper bound for base58btc).</summary>
     public static int GetMaxEncodedLength(MultibaseEncoding encoding, int byteCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(byteCount);
-        return 1 + (encoding == MultibaseEncoding.Base58Btc
-            ? Base58.GetMaxEncodedLength(byteCount)
-            : RequireAlphabet(encoding).GetEncodedLength(byteCount));
+        return 1 + encoding switch
+        {
+            MultibaseEncoding.Base58Btc => Base58.GetMaxEncodedLength(byteCount),
+            MultibaseEncoding.Base36Lower or MultibaseEncoding.Base36Upper => BigRadixCodec<Base36LowerAlphabet>.GetMaxEncodedLength(byteCount),
+            _ => RequireAlphabet(encoding).GetEncodedLength(byteCount),
+        };
     }
 
     /// <summary>An upper bound on the bytes <paramref name="text"/> (prefix included) decodes to; 0 for an unknown prefix.</summary>
@@ -33,9 +36,9 @@ public static class Multibase
         {
             return 0;
         }
-        if (text[0] == 'z')
+        if (IsBigRadix(text[0]))
         {
-            return Base58.GetMaxDecodedLength(text.Length - 1);
+            return text.Length - 1; // each leading zero digit is one byte
         }
         return GetAlphabet(text[0])?.GetMaxDecodedLength(text.Length - 1) ?? 0;
     }
@@ -69,9 +72,14 @@ public static class Multibase
             RequireKnown(encoding);
             return false;
         }
-        bool ok = encoding == MultibaseEncoding.Base58Btc
-            ? Base58.TryEncode(data, destination[1..], out int written)
-            : RequireAlphabet(encoding).TryEncode(data, destination[1..], out written);
+        int written;
+        bool ok = encoding switch
+        {
+            MultibaseEncoding.Base58Btc => Base58.TryEncode(data, destination[1..], out written),
+            MultibaseEncoding.Base36Lower => BigRadixCodec<Base36LowerAlphabet>.TryEncode(data, destination[1..], out written),
+            MultibaseEncoding.Base36Upper => BigRadixCodec<Base36UpperAlphabet>.TryEncode(data, destination[1..], out written),
+            _ => RequireAlphabet(encoding).TryEncode(data, destination[1..], out written),
+        };
         if (!ok)
         {
             return false;
@@ -126,10 +134,15 @@ public static class Multibase
         }
         char prefix = text[0];
         ReadOnlySpan<char> body = text[1..];
-        if (prefix == 'z')
+        if (IsBigRadix(prefix))
         {
-            encoding = MultibaseEncoding.Base58Btc;
-            OperationStatus status = Base58.TryDecode(body, destination, out bytesWritten);
+            encoding = (MultibaseEncoding)prefix;
+            OperationStatus status = prefix switch
+            {
+                'z' => Base58.TryDecode(body, destination, out bytesWritten),
+                'k' => BigRadixCodec<Base36LowerAlphabet>.TryDecode(body, destination, out bytesWritten),
+                _ => BigRadixCodec<Base36UpperAlphabet>.TryDecode(body, destination, out bytesWritten),
+            };
             error = status == OperationStatus.InvalidData ? MultiformatError.InvalidCharacter : MultiformatError.None;
             return status;
         }
@@ -147,7 +160,13 @@ public static class Multibase
     {
         if (error == MultiformatError.InvalidCharacter && !text.IsEmpty)
         {
-            int bad = text[0] == 'z' ? Base58.IndexOfInvalid(text[1..]) : GetAlphabet(text[0])?.IndexOfInvalid(text[1..]) ?? -1;
+            int bad = text[0] switch
+            {
+                'z' => Base58.IndexOfInvalid(text[1..]),
+                'k' => BigRadixCodec<Base36LowerAlphabet>.IndexOfInvalid(text[1..]),
+                'K' => BigRadixCodec<Base36UpperAlphabet>.IndexOfInvalid(text[1..]),
+                _ => GetAlphabet(text[0])?.IndexOfInvalid(text[1..]) ?? -1,
+            };
             if (bad >= 0)
             {
                 MultiformatException.ThrowInvalidCharacter($"multibase '{text[0]}'", text[bad + 1], bad + 1);
@@ -180,9 +199,11 @@ public static class Multibase
 
     private static void RequireKnown(MultibaseEncoding encoding)
     {
-        if (encoding != MultibaseEncoding.Base58Btc)
+        if (!IsBigRadix((char)encoding))
         {
             RequireAlphabet(encoding);
         }
     }
+
+    private static bool IsBigRadix(char prefix) => prefix is 'z' or 'k' or 'K';
 }

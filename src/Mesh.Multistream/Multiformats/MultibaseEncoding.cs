@@ -9,6 +9,12 @@ public enum MultibaseEncoding
     /// <summary><c>z</c>: base58btc (peer ids, CIDv0-style).</summary>
     Base58Btc = 'z',
 
+    /// <summary><c>k</c>: base36, lower case (IPNS names, <c>k51…</c> CIDs).</summary>
+    Base36Lower = 'k',
+
+    /// <summary><c>K</c>: base36, upper case.</summary>
+    Base36Upper = 'K',
+
     /// <summary><c>b</c>: RFC 4648 base32, lower case, no padding (CIDv1 default, <c>bafz…</c> peer ids).</summary>
     Base32Lower = 'b',
 

@@ -108,6 +108,9 @@ public sealed class MultiaddrTests
     [InlineData("/tls/", "/tls")]
     [InlineData("/p2p/bafzaajaiaejcalj543iwv2d7pkjt7ykvefrkfu7qjfi6sduakhso4lay6abn2d5u", "/p2p/12D3KooWCryG7Mon9orvQxcS1rYZjotPgpwoJNHHKcLLfE4Hf5mV")]
     [InlineData("/p2p/bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe", "/p2p/QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N")]
+    // go-multiaddr TestConstructSucceeds: base36 libp2p-key CIDs of the two peers above.
+    [InlineData("/ipfs/k2k4r8oqamigqdo6o7hsbfwd45y70oyynp98usk7zmyfrzpqxh1pohl7/tcp/1234", "/p2p/QmcgpsyWgH8Y8ajJz1Cu72KnS5uo2Aa2LpzU7kinSupNKC/tcp/1234")]
+    [InlineData("/p2p/k51qzi5uqu5dhb6l8spkdx7yxafegfkee5by8h7lmjh2ehc2sgg34z7c15vzqs", "/p2p/12D3KooWCryG7Mon9orvQxcS1rYZjotPgpwoJNHHKcLLfE4Hf5mV")]
     [InlineData("/ip6/0:0:0:0:0:0:0:1", "/ip6/::1")]
     [InlineData("/ip6/2001:DB8:0:0:1:0:0:1", "/ip6/2001:db8::1:0:0:1")]
     [InlineData("/ip6/2001:db8:0:1:1:1:1:1", "/ip6/2001:db8:0:1:1:1:1:1")]
@@ -173,6 +176,8 @@ public sealed class MultiaddrTests
     [InlineData("/p2p/QmxoHT6iViN5xAjoz1VZ553cL31U9F94ht3QvWR1FrEbZY", MultiaddrError.InvalidPeerId, "p2p")]
     [InlineData("/p2p/12D3KooWCryG7Mon9orvQxcS1rYZjotPgpwoJNHHKcLLfE4Hf5m0", MultiaddrError.InvalidPeerId, "p2p")]
     [InlineData("/p2p/?unknownmultibase", MultiaddrError.InvalidPeerId, "p2p")]
+    [InlineData("/p2p/k2k4r8oqamigqdo6o7hsbfwd45y70oyynp98usk7zmyfrzpqxh1pohl-", MultiaddrError.InvalidPeerId, "p2p")]
+    [InlineData("/p2p/k2jmtxwoe2phm1hbqp0e7nufqf6umvuu2e9qd7ana7h411a0haqj6i2z", MultiaddrError.InvalidPeerId, "p2p")] // not libp2p-key
     [InlineData("/p2p/bafybeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe", MultiaddrError.InvalidPeerId, "p2p")] // dag-pb CID
     [InlineData("/unix", MultiaddrError.MissingValue, "unix")]
     [InlineData("/unix/%2", MultiaddrError.InvalidValue, "unix")]

@@ -17,6 +17,8 @@ public sealed class MultibaseTests
         { MultibaseEncoding.Base32PadLower, "cpfsxgidnmfxgsibb" },
         { MultibaseEncoding.Base32PadUpper, "CPFSXGIDNMFXGSIBB" },
         { MultibaseEncoding.Base58Btc, "z7paNL19xttacUY" },
+        { MultibaseEncoding.Base36Lower, "k2lcpzo5yikidynfl" },
+        { MultibaseEncoding.Base36Upper, "K2LCPZO5YIKIDYNFL" },
         { MultibaseEncoding.Base64, "meWVzIG1hbmkgIQ" },
         { MultibaseEncoding.Base64Pad, "MeWVzIG1hbmkgIQ==" },
         { MultibaseEncoding.Base64Url, "ueWVzIG1hbmkgIQ" },
@@ -47,6 +49,10 @@ public sealed class MultibaseTests
     [InlineData("MYQ==", "61")]
     [InlineData("MYWI=", "6162")]
     [InlineData("u-_8", "fbff")]
+    [InlineData("k", "")]
+    [InlineData("k0", "00")]
+    [InlineData("k00a", "00000a")]                                   // leading zero digits are zero bytes
+    [InlineData("z11", "0000")]
     public void Decodes_short_and_padded_forms(string text, string hex)
     {
         Assert.Equal(hex, Hex.Encode(Multibase.Decode(text)));
@@ -80,6 +86,8 @@ public sealed class MultibaseTests
     [InlineData("ueWVz+", MultiformatError.InvalidCharacter)]        // '+' is not base64url
     [InlineData("meWVz_", MultiformatError.InvalidCharacter)]        // '_' is not base64
     [InlineData("z0OIl", MultiformatError.InvalidCharacter)]
+    [InlineData("k2LCP", MultiformatError.InvalidCharacter)]          // upper case under the lower-case base36 prefix
+    [InlineData("K2lcp", MultiformatError.InvalidCharacter)]
     public void Rejects_malformed_text_with_a_typed_reason(string text, MultiformatError expected)
     {
         Assert.Equal(OperationStatus.InvalidData, Multibase.TryDecode(text, new byte[64], out _, out _, out MultiformatError error));
@@ -130,7 +138,7 @@ public sealed class MultibaseTests
     public void Any_text_that_decodes_re_encodes_to_itself()
     {
         // Strict decoding: no second spelling of the same bytes is accepted.
-        Gen<string> text = Gen.Select(Gen.Char["zbBcCfFmMuU"], Gen.Char["abcdefABCDEF0123456789mnopqrstuvwxyz+/-_=QRSTUVWXYZ"].Array[0, 24],
+        Gen<string> text = Gen.Select(Gen.Char["zkKbBcCfFmMuU"], Gen.Char["abcdefABCDEF0123456789mnopqrstuvwxyz+/-_=QRSTUVWXYZ"].Array[0, 24],
             (prefix, body) => prefix + new string(body));
         Property.ForAll(text, s =>
         {
