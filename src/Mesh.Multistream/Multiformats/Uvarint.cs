@@ -87,6 +87,10 @@ public static class Uvarint
     /// Reads a varint at the reader's position and advances past it on <see cref="OperationStatus.Done"/>; any other
     /// status leaves the reader where it was.
     /// </summary>
+    public static OperationStatus TryRead(ref SequenceReader<byte> reader, out ulong value) =>
+        TryRead(ref reader, out value, out _);
+
+    /// <summary>As <see cref="TryRead(ref SequenceReader{byte}, out ulong)"/>, also reporting why invalid data was rejected.</summary>
     public static OperationStatus TryRead(ref SequenceReader<byte> reader, out ulong value, out VarintError error)
     {
         OperationStatus status = TryRead(reader.UnreadSpan, out value, out int bytesRead, out error);

@@ -85,22 +85,25 @@ public static class MultistreamCodec
     public static bool BodyEquals(in ReadOnlySequence<byte> body, string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        // UTF-8 never has fewer bytes than UTF-16 has units, nor more than three per unit.
         if (body.Length > MaxProtocolLength || body.Length < text.Length || body.Length > (long)text.Length * 3)
         {
             return false;
         }
-        Span<byte> expected = stackalloc byte[MaxProtocolLength * 3];
-        if (!Encoding.UTF8.TryGetBytes(text, expected, out int n) || n != body.Length)
+        // Protocol ids are ASCII in practice: compare bytes to chars directly, no encoding step.
+        if (body.IsSingleSegment && body.Length == text.Length && Ascii.Equals(body.FirstSpan, text))
+        {
+            return true;
+        }
+        int length = (int)body.Length;
+        Span<byte> scratch = stackalloc byte[2 * length];
+        Span<byte> expected = scratch[..length];
+        if (!Encoding.UTF8.TryGetBytes(text, expected, out int n) || n != length)
         {
             return false;
         }
-        if (body.IsSingleSegment)
-        {
-            return body.FirstSpan.SequenceEqual(expected[..n]);
-        }
-        Span<byte> actual = stackalloc byte[MaxProtocolLength];
-        body.CopyTo(actual);
-        return actual[..n].SequenceEqual(expected[..n]);
+        ReadOnlySpan<byte> actual = body.IsSingleSegment ? body.FirstSpan : CopyTo(body, scratch[length..]);
+        return actual.SequenceEqual(expected);
     }
 
     /// <summary>
@@ -114,9 +117,7 @@ public static class MultistreamCodec
         {
             return false;
         }
-        Span<byte> bytes = stackalloc byte[MaxProtocolLength];
-        body.CopyTo(bytes);
-        ReadOnlySpan<byte> utf8 = bytes[..(int)body.Length];
+        ReadOnlySpan<byte> utf8 = body.IsSingleSegment ? body.FirstSpan : CopyTo(body, stackalloc byte[(int)body.Length]);
         if (!Utf8.IsValid(utf8) || utf8.Contains((byte)'\n'))
         {
             return false;
@@ -218,6 +219,12 @@ public static class MultistreamCodec
         {
             throw new ArgumentException($"not a valid protocol id (non-empty, no newline, at most {MaxProtocolLength} UTF-8 bytes): '{protocol}'", nameof(protocol));
         }
+    }
+
+    private static ReadOnlySpan<byte> CopyTo(in ReadOnlySequence<byte> sequence, Span<byte> destination)
+    {
+        sequence.CopyTo(destination);
+        return destination[..(int)sequence.Length];
     }
 
     private static byte LastByte(in ReadOnlySequence<byte> sequence)
