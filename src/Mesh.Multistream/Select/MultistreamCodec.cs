@@ -56,8 +56,26 @@ public static class MultistreamCodec
     public static OperationStatus TryReadMessage(ref ReadOnlySequence<byte> buffer, int maxLength, out ReadOnlySequence<byte> body, out MultistreamError error)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
+        maxLength = Math.Min(maxLength, MaxMessageLength);
+
+        // Hot path: the whole message is in the first segment (negotiation messages are tiny): parse the span, slice once.
+        OperationStatus status = LengthPrefixed.TryRead(buffer.FirstSpan, maxLength, out ReadOnlySpan<byte> span, out int consumed, out FramingError framing);
+        if (status == OperationStatus.Done)
+        {
+            if (span.IsEmpty || span[^1] != (byte)'\n')
+            {
+                body = default;
+                error = MultistreamError.MissingNewline;
+                return OperationStatus.InvalidData;
+            }
+            body = buffer.Slice(consumed - span.Length, span.Length - 1);
+            buffer = buffer.Slice(consumed);
+            error = MultistreamError.None;
+            return OperationStatus.Done;
+        }
+
         ReadOnlySequence<byte> rest = buffer;
-        OperationStatus status = LengthPrefixed.TryRead(ref rest, Math.Min(maxLength, MaxMessageLength), out ReadOnlySequence<byte> message, out FramingError framing);
+        status = LengthPrefixed.TryRead(ref rest, maxLength, out ReadOnlySequence<byte> message, out framing);
         if (status != OperationStatus.Done)
         {
             body = default;
