@@ -3,6 +3,9 @@ namespace Mesh.Transport.Rpc;
 /// <summary>Limits and wire behaviour shared by <see cref="Servicer.RpcServicer"/> and <see cref="RpcClient"/>.</summary>
 public sealed record RpcOptions
 {
+    /// <summary>The largest message size limit that may be configured (1 GiB: frames are assembled in one array).</summary>
+    public const int MaxMessageSizeLimit = 1 << 30;
+
     /// <summary>The default options.</summary>
     public static RpcOptions Default { get; } = new();
 
@@ -47,7 +50,9 @@ public sealed record RpcOptions
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxUnaryMessageSize, 64, nameof(MaxUnaryMessageSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxUnaryMessageSize, MaxMessageSizeLimit, nameof(MaxUnaryMessageSize));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxStreamMessageSize, nameof(MaxStreamMessageSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxStreamMessageSize, MaxMessageSizeLimit, nameof(MaxStreamMessageSize));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(StreamPrefetch, nameof(StreamPrefetch));
         ArgumentNullException.ThrowIfNull(RejectedRequestError);
         ArgumentNullException.ThrowIfNull(FormatUnaryError);

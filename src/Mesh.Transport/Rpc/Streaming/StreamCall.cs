@@ -78,34 +78,41 @@ internal static class StreamCall
                     out StreamFrameError error, out ulong declared);
                 if (status == OperationStatus.Done)
                 {
-                    RpcException? failure = null;
-                    TResponse? response = null;
-                    if (marker == StreamFrameMarker.Error)
-                    {
-                        try
-                        {
-                            failure = new RpcHandlerException(protocol, RpcMessages.ReadErrorFrame(payload));
-                        }
-                        catch (StreamFrameException ex)
-                        {
-                            failure = ex;
-                        }
-                    }
-                    else if (!RpcMessages.TryParse(responseParser, payload, out response))
-                    {
-                        failure = new RpcException(RpcError.MalformedFrame, $"a response of {protocol} does not parse as {typeof(TResponse).Name}");
-                    }
+                    TResponse? response = Decode(marker, payload, protocol, responseParser, out RpcException? failure);
                     // Consumed up to here and examined nothing more, so the next read returns what is left at once.
                     input.AdvanceTo(buffer.Start);
                     return failure is null ? response : throw failure;
                 }
-                input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
                 if (status == OperationStatus.InvalidData)
                 {
-                    throw error == StreamFrameError.MessageTooLarge
-                        ? new RpcMessageTooLargeException((long)Math.Min(declared, long.MaxValue), max, isLocal: false)
-                        : new StreamFrameException(error, StreamFrameException.Describe(error, declared, max));
+                    input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                    throw Invalid(error, declared, max);
                 }
+                if (!read.IsCompleted
+                    && StreamFrameCodec.TryReadHeader(read.Buffer, max, out _, out ulong length, out _) == OperationStatus.Done
+                    && (long)length + StreamFrameCodec.HeaderLength > LargeFrames.InPlaceLimit)
+                {
+                    // Copy it out as it arrives: waiting for it whole in the pipe would stall the transport's flow control.
+                    int frameLength = (int)length + StreamFrameCodec.HeaderLength;
+                    byte[] frame = LargeFrames.Begin(read.Buffer, frameLength, out int filled);
+                    input.AdvanceTo(read.Buffer.GetPosition(filled));
+                    try
+                    {
+                        if (await LargeFrames.FillAsync(input, frame, frameLength, filled, cancellationToken).ConfigureAwait(false) != FillResult.Complete)
+                        {
+                            throw new StreamFrameException(StreamFrameError.Truncated, StreamFrameException.Describe(StreamFrameError.Truncated, 0, max));
+                        }
+                        var whole = new ReadOnlySequence<byte>(frame, 0, frameLength);
+                        StreamFrameCodec.TryReadFrame(ref whole, max, out marker, out payload, out _, out _);
+                        TResponse? response = Decode(marker, payload, protocol, responseParser, out RpcException? failure);
+                        return failure is null ? response : throw failure;
+                    }
+                    finally
+                    {
+                        LargeFrames.Return(frame);
+                    }
+                }
+                input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
                 if (read.IsCompleted)
                 {
                     // mesh silently ends the iteration on a cut-off frame too; that is a failure worth reporting.
@@ -120,6 +127,37 @@ internal static class StreamCall
             throw Report(ex, writer, protocol, peer, cancellationToken);
         }
     }
+
+    /// <summary>A response, or the failure an error frame or an unparsable message stands for.</summary>
+    private static TResponse? Decode<TResponse>(StreamFrameMarker marker, in ReadOnlySequence<byte> payload, string protocol, MessageParser<TResponse> responseParser,
+        out RpcException? failure)
+        where TResponse : class, IMessage<TResponse>
+    {
+        failure = null;
+        if (marker == StreamFrameMarker.Error)
+        {
+            try
+            {
+                failure = new RpcHandlerException(protocol, RpcMessages.ReadErrorFrame(payload));
+            }
+            catch (StreamFrameException ex)
+            {
+                failure = ex;
+            }
+            return null;
+        }
+        if (RpcMessages.TryParse(responseParser, payload, out TResponse? response))
+        {
+            return response;
+        }
+        failure = new RpcException(RpcError.MalformedFrame, $"a response of {protocol} does not parse as {typeof(TResponse).Name}");
+        return null;
+    }
+
+    private static RpcException Invalid(StreamFrameError error, ulong declared, long max) =>
+        error == StreamFrameError.MessageTooLarge
+            ? new RpcMessageTooLargeException((long)Math.Min(declared, long.MaxValue), max, isLocal: false)
+            : new StreamFrameException(error, StreamFrameException.Describe(error, declared, max));
 
     /// <summary>
     /// What the caller sees for a failure: a failure of its own request source is rethrown unchanged (it shows up on

@@ -211,6 +211,8 @@ internal sealed class StreamHandlerEntry<TRequest, TResponse> : RpcHandlerEntry
     /// <summary>
     /// The stream's one read loop. Completes the request channel at END_OF_STREAM; cancels the call when the caller
     /// leaves or breaks the framing; returns when the handler side stops it (channel completed + CancelPendingRead).
+    /// Drains every complete frame of a read before advancing once; a frame larger than
+    /// <see cref="LargeFrames.InPlaceLimit"/> is copied out as it arrives.
     /// </summary>
     private async Task ReadRequestsAsync(IRpcStream stream, ChannelWriter<TRequest> requests, CancellationTokenSource call)
     {
@@ -241,26 +243,11 @@ internal sealed class StreamHandlerEntry<TRequest, TResponse> : RpcHandlerEntry
                     {
                         break;
                     }
-                    if (status == OperationStatus.InvalidData)
+                    violation = status == OperationStatus.InvalidData
+                        ? StreamFrameException.Describe(error, declared, max)
+                        : Accept(marker, payload, requests, ref ended, out pending);
+                    if (violation is not null || pending is not null)
                     {
-                        violation = StreamFrameException.Describe(error, declared, max);
-                        break;
-                    }
-                    if (marker == StreamFrameMarker.Error)
-                    {
-                        // mesh treats any error frame from the caller as the end of its requests.
-                        ended = true;
-                        requests.TryComplete();
-                        break;
-                    }
-                    if (!RpcMessages.TryParse(_parser, payload, out TRequest? request))
-                    {
-                        violation = $"a request does not parse as {typeof(TRequest).Name}";
-                        break;
-                    }
-                    if (!requests.TryWrite(request))
-                    {
-                        pending = request;
                         break;
                     }
                 }
@@ -268,14 +255,48 @@ internal sealed class StreamHandlerEntry<TRequest, TResponse> : RpcHandlerEntry
                 {
                     violation = "bytes after END_OF_STREAM";
                 }
+                byte[]? large = null;
+                int largeLength = 0;
+                int filled = 0;
+                if (violation is null && pending is null && !ended && !read.IsCompleted
+                    && StreamFrameCodec.TryReadHeader(buffer, max, out _, out ulong length, out _) == OperationStatus.Done
+                    && (long)length + StreamFrameCodec.HeaderLength > LargeFrames.InPlaceLimit)
+                {
+                    largeLength = (int)length + StreamFrameCodec.HeaderLength;
+                    large = LargeFrames.Begin(buffer, largeLength, out filled);
+                    buffer = buffer.Slice(filled);
+                }
                 input.AdvanceTo(buffer.Start, read.Buffer.End);
+                if (large is not null)
+                {
+                    try
+                    {
+                        FillResult fill = await LargeFrames.FillAsync(input, large, largeLength, filled, CancellationToken.None).ConfigureAwait(false);
+                        if (fill == FillResult.Canceled)
+                        {
+                            return;
+                        }
+                        if (fill == FillResult.EndOfInput)
+                        {
+                            call.Cancel();
+                            return;
+                        }
+                        var whole = new ReadOnlySequence<byte>(large, 0, largeLength);
+                        StreamFrameCodec.TryReadFrame(ref whole, max, out StreamFrameMarker marker, out ReadOnlySequence<byte> payload, out _, out _);
+                        violation = Accept(marker, payload, requests, ref ended, out pending);
+                    }
+                    finally
+                    {
+                        LargeFrames.Return(large);
+                    }
+                }
                 if (violation is not null)
                 {
                     RpcLog.BadRequestStream(Environment.Logger, Protocol, stream.RemotePeer, violation);
                     call.Cancel();
                     return;
                 }
-                if (pending is null && read.IsCompleted)
+                if (pending is null && large is null && read.IsCompleted)
                 {
                     // The caller closed its side: before END_OF_STREAM it gave up; after it, mesh cancels the handler too.
                     call.Cancel();
@@ -296,6 +317,29 @@ internal sealed class StreamHandlerEntry<TRequest, TResponse> : RpcHandlerEntry
             // Reset, connection lost: the handler must stop.
             call.Cancel();
         }
+    }
+
+    /// <summary>Takes one frame from the caller: a request for the queue (or <paramref name="pending"/> when it is full), or END_OF_STREAM.</summary>
+    /// <returns>Null, or why the stream breaks the protocol.</returns>
+    private string? Accept(StreamFrameMarker marker, in ReadOnlySequence<byte> payload, ChannelWriter<TRequest> requests, ref bool ended, out TRequest? pending)
+    {
+        pending = null;
+        if (marker == StreamFrameMarker.Error)
+        {
+            // mesh treats any error frame from the caller as the end of its requests.
+            ended = true;
+            requests.TryComplete();
+            return null;
+        }
+        if (!RpcMessages.TryParse(_parser, payload, out TRequest? request))
+        {
+            return $"a request does not parse as {typeof(TRequest).Name}";
+        }
+        if (!requests.TryWrite(request))
+        {
+            pending = request;
+        }
+        return null;
     }
 
     /// <summary>

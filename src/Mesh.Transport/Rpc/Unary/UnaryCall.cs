@@ -74,13 +74,34 @@ internal static class UnaryCall
                 input.AdvanceTo(buffer.Start);
                 return outcome;
             }
-            input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
             if (status == OperationStatus.InvalidData)
             {
-                return new Outcome<TResponse>(null, error == UnaryEnvelopeError.MessageTooLarge
-                    ? new RpcMessageTooLargeException(declared, options.MaxUnaryMessageSize, isLocal: false)
-                    : new UnaryEnvelopeException(error, UnaryEnvelopeException.Describe(error, declared, options.MaxUnaryMessageSize)), ResetStream: true);
+                input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                return Invalid<TResponse>(error, declared, options);
             }
+            if (!read.IsCompleted
+                && UnaryEnvelopeCodec.TryReadFrameLength(read.Buffer, options.MaxUnaryMessageSize, out int frameLength) == OperationStatus.Done
+                && frameLength > LargeFrames.InPlaceLimit)
+            {
+                // Copy it out as it arrives: waiting for it whole in the pipe would stall the transport's flow control.
+                byte[] frame = LargeFrames.Begin(read.Buffer, frameLength, out int filled);
+                input.AdvanceTo(read.Buffer.GetPosition(filled));
+                try
+                {
+                    if (await LargeFrames.FillAsync(input, frame, frameLength, filled, cancellationToken).ConfigureAwait(false) != FillResult.Complete)
+                    {
+                        return new Outcome<TResponse>(null, new RpcException(RpcError.ProtocolViolation, $"the callee closed the stream inside its reply to {protocol}"), ResetStream: false);
+                    }
+                    var whole = new ReadOnlySequence<byte>(frame, 0, frameLength);
+                    status = UnaryEnvelopeCodec.TryReadFrame(ref whole, options.MaxUnaryMessageSize, out envelope, out error, out declared);
+                    return status == OperationStatus.Done ? Interpret(envelope, protocol, responseParser) : Invalid<TResponse>(error, declared, options);
+                }
+                finally
+                {
+                    LargeFrames.Return(frame);
+                }
+            }
+            input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
             if (read.IsCompleted)
             {
                 return new Outcome<TResponse>(null, new RpcException(RpcError.ProtocolViolation,
@@ -88,6 +109,12 @@ internal static class UnaryCall
             }
         }
     }
+
+    private static Outcome<TResponse> Invalid<TResponse>(UnaryEnvelopeError error, long declared, RpcOptions options)
+        where TResponse : class =>
+        new(null, error == UnaryEnvelopeError.MessageTooLarge
+            ? new RpcMessageTooLargeException(declared, options.MaxUnaryMessageSize, isLocal: false)
+            : new UnaryEnvelopeException(error, UnaryEnvelopeException.Describe(error, declared, options.MaxUnaryMessageSize)), ResetStream: true);
 
     private static Outcome<TResponse> Interpret<TResponse>(in UnaryEnvelope envelope, string protocol, MessageParser<TResponse> responseParser)
         where TResponse : class, IMessage<TResponse>

@@ -85,6 +85,27 @@ internal static class UnaryEnvelopeCodec
     }
 
     /// <summary>
+    /// Reads only the length prefix: the whole frame's length (prefix included) once the prefix is complete and within
+    /// the limit. Nothing is consumed.
+    /// </summary>
+    public static OperationStatus TryReadFrameLength(in ReadOnlySequence<byte> buffer, int maxMessageSize, out int frameLength)
+    {
+        frameLength = 0;
+        ReadOnlySequence<byte> rest = buffer;
+        OperationStatus status = Uvarint.TryRead(ref rest, out ulong length, out _);
+        if (status != OperationStatus.Done)
+        {
+            return status;
+        }
+        if (length > (ulong)maxMessageSize)
+        {
+            return OperationStatus.InvalidData;
+        }
+        frameLength = (int)(buffer.Length - rest.Length) + (int)length;
+        return OperationStatus.Done;
+    }
+
+    /// <summary>
     /// The fast path: the exact field layout every known writer produces. False means "not that layout", not "invalid";
     /// the general parser then decides.
     /// </summary>

@@ -41,46 +41,10 @@ internal sealed class UnaryHandlerEntry<TRequest, TResponse> : RpcHandlerEntry
 
     public override async Task HandleAsync(IRpcStream stream, CancellationToken endpointToken)
     {
-        RpcOptions options = Environment.Options;
-        PipeReader input = stream.Input;
-        TRequest? request = null;
-        string? error = null;
-        Guid callId;
+        Request received;
         try
         {
-            while (true)
-            {
-                ReadResult read = await input.ReadAsync(endpointToken).ConfigureAwait(false);
-                ReadOnlySequence<byte> buffer = read.Buffer;
-                OperationStatus status = UnaryEnvelopeCodec.TryReadFrame(ref buffer, options.MaxUnaryMessageSize, out UnaryEnvelope envelope,
-                    out UnaryEnvelopeError envelopeError, out long declared);
-                if (status == OperationStatus.Done)
-                {
-                    // The envelope is a view into the read buffer: take what we need before advancing.
-                    string? drop = Inspect(envelope, out callId, out request, out error);
-                    input.AdvanceTo(buffer.Start);
-                    if (drop is not null)
-                    {
-                        RpcLog.Dropped(Environment.Logger, Protocol, stream.RemotePeer, drop);
-                        await stream.DisposeAsync().ConfigureAwait(false);
-                        return;
-                    }
-                    break;
-                }
-                input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-                if (status == OperationStatus.InvalidData)
-                {
-                    RpcLog.BadRequestEnvelope(Environment.Logger, Protocol, stream.RemotePeer, envelopeError, declared);
-                    stream.Reset();
-                    return;
-                }
-                if (read.IsCompleted || read.IsCanceled)
-                {
-                    RpcLog.Dropped(Environment.Logger, Protocol, stream.RemotePeer, "the stream ended before a whole request");
-                    await stream.DisposeAsync().ConfigureAwait(false);
-                    return;
-                }
-            }
+            received = await ReadRequestAsync(stream.Input, endpointToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -89,6 +53,22 @@ internal sealed class UnaryHandlerEntry<TRequest, TResponse> : RpcHandlerEntry
             stream.Reset();
             return;
         }
+        if (received.BadEnvelope != UnaryEnvelopeError.None)
+        {
+            RpcLog.BadRequestEnvelope(Environment.Logger, Protocol, stream.RemotePeer, received.BadEnvelope, received.Declared);
+            stream.Reset();
+            return;
+        }
+        if (received.Drop is not null)
+        {
+            RpcLog.Dropped(Environment.Logger, Protocol, stream.RemotePeer, received.Drop);
+            await stream.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+        Guid callId = received.CallId;
+        TRequest? request = received.Message;
+        string? error = received.Error;
+        PipeReader input = stream.Input;
 
         using var call = CancellationTokenSource.CreateLinkedTokenSource(endpointToken);
         var context = new RpcContext(Protocol, Environment.LocalPeer, stream.RemotePeer, call.Token);
@@ -127,32 +107,75 @@ internal sealed class UnaryHandlerEntry<TRequest, TResponse> : RpcHandlerEntry
         }
     }
 
-    /// <summary>Null when the call proceeds (possibly to an error reply); otherwise why it is dropped without a reply.</summary>
-    private string? Inspect(in UnaryEnvelope envelope, out Guid callId, out TRequest? request, out string? error)
+    /// <summary>Reads the one request envelope (in place, or copied out as it arrives when larger than <see cref="LargeFrames.InPlaceLimit"/>).</summary>
+    private async ValueTask<Request> ReadRequestAsync(PipeReader input, CancellationToken cancellationToken)
     {
-        callId = default;
-        request = null;
-        error = null;
+        int max = Environment.Options.MaxUnaryMessageSize;
+        while (true)
+        {
+            ReadResult read = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = read.Buffer;
+            OperationStatus status = UnaryEnvelopeCodec.TryReadFrame(ref buffer, max, out UnaryEnvelope envelope, out UnaryEnvelopeError envelopeError, out long declared);
+            if (status == OperationStatus.Done)
+            {
+                // The envelope is a view into the read buffer: take what we need before advancing.
+                Request request = Inspect(envelope);
+                input.AdvanceTo(buffer.Start);
+                return request;
+            }
+            if (status == OperationStatus.InvalidData)
+            {
+                input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                return new Request { BadEnvelope = envelopeError, Declared = declared };
+            }
+            if (!read.IsCompleted && !read.IsCanceled
+                && UnaryEnvelopeCodec.TryReadFrameLength(read.Buffer, max, out int frameLength) == OperationStatus.Done && frameLength > LargeFrames.InPlaceLimit)
+            {
+                byte[] frame = LargeFrames.Begin(read.Buffer, frameLength, out int filled);
+                input.AdvanceTo(read.Buffer.GetPosition(filled));
+                try
+                {
+                    if (await LargeFrames.FillAsync(input, frame, frameLength, filled, cancellationToken).ConfigureAwait(false) != FillResult.Complete)
+                    {
+                        return new Request { Drop = "the stream ended before a whole request" };
+                    }
+                    var whole = new ReadOnlySequence<byte>(frame, 0, frameLength);
+                    status = UnaryEnvelopeCodec.TryReadFrame(ref whole, max, out envelope, out envelopeError, out declared);
+                    return status == OperationStatus.Done ? Inspect(envelope) : new Request { BadEnvelope = envelopeError, Declared = declared };
+                }
+                finally
+                {
+                    LargeFrames.Return(frame);
+                }
+            }
+            input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                return new Request { Drop = "the stream ended before a whole request" };
+            }
+        }
+    }
+
+    /// <summary>The call id and request, an error to reply with, or why the call is dropped without a reply.</summary>
+    private Request Inspect(in UnaryEnvelope envelope)
+    {
         if (envelope.Kind != UnaryEnvelopeKind.CallUnary)
         {
-            return "the envelope holds no callUnary";
+            return new Request { Drop = "the envelope holds no callUnary" };
         }
         if (envelope.CallId.Length != UnaryEnvelopeCodec.CallIdLength)
         {
-            return $"the call id is {envelope.CallId.Length} bytes, not 16";
+            return new Request { Drop = $"the call id is {envelope.CallId.Length} bytes, not 16" };
         }
-        callId = UnaryEnvelopeCodec.ReadCallId(envelope.CallId);
+        Guid callId = UnaryEnvelopeCodec.ReadCallId(envelope.CallId);
         if (!SequenceEquals(envelope.Proto, _protocolUtf8))
         {
             // Only a broken caller sends this: the daemon copies proto into the stream's protocol id.
-            error = $"request proto '{Encoding.UTF8.GetString(envelope.Proto)}' does not match the stream protocol '{Protocol}'";
-            return null;
+            return new Request { CallId = callId, Error = $"request proto '{Encoding.UTF8.GetString(envelope.Proto)}' does not match the stream protocol '{Protocol}'" };
         }
-        if (!RpcMessages.TryParse(_parser, envelope.Data, out request))
-        {
-            error = _decodeError;
-        }
-        return null;
+        return RpcMessages.TryParse(_parser, envelope.Data, out TRequest? request)
+            ? new Request { CallId = callId, Message = request }
+            : new Request { CallId = callId, Error = _decodeError };
     }
 
     private async ValueTask<(TResponse? Response, string? Error)> InvokeAsync(TRequest request, RpcContext context)
@@ -242,6 +265,22 @@ internal sealed class UnaryHandlerEntry<TRequest, TResponse> : RpcHandlerEntry
         {
             call.Cancel();
         }
+    }
+
+    /// <summary>What reading the request produced: a request, an error to reply with, or a reason to drop or reset.</summary>
+    private readonly record struct Request
+    {
+        public Guid CallId { get; init; }
+
+        public TRequest? Message { get; init; }
+
+        public string? Error { get; init; }
+
+        public string? Drop { get; init; }
+
+        public UnaryEnvelopeError BadEnvelope { get; init; }
+
+        public long Declared { get; init; }
     }
 
     private static bool SequenceEquals(in ReadOnlySequence<byte> sequence, ReadOnlySpan<byte> expected)
