@@ -69,7 +69,8 @@ internal sealed class StreamHandlerEntry<TRequest, TResponse> : RpcHandlerEntry
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        Task reading = ReadRequestsAsync(stream, requests.Writer, call);
+        var control = new ReadControl();
+        Task reading = ReadRequestsAsync(stream, requests.Writer, call, control);
         bool delivered = false;
         try
         {
@@ -86,6 +87,7 @@ internal sealed class StreamHandlerEntry<TRequest, TResponse> : RpcHandlerEntry
         finally
         {
             // Stop the read loop: no more requests are wanted, and it may be waiting for queue room or for input.
+            control.Stop = true;
             requests.Writer.TryComplete();
             stream.Input.CancelPendingRead();
             await reading.ConfigureAwait(false);
@@ -214,7 +216,7 @@ internal sealed class StreamHandlerEntry<TRequest, TResponse> : RpcHandlerEntry
     /// Drains every complete frame of a read before advancing once; a frame larger than
     /// <see cref="LargeFrames.InPlaceLimit"/> is copied out as it arrives.
     /// </summary>
-    private async Task ReadRequestsAsync(IRpcStream stream, ChannelWriter<TRequest> requests, CancellationTokenSource call)
+    private async Task ReadRequestsAsync(IRpcStream stream, ChannelWriter<TRequest> requests, CancellationTokenSource call, ReadControl control)
     {
         PipeReader input = stream.Input;
         long max = Environment.Options.MaxStreamMessageSize;
@@ -224,10 +226,16 @@ internal sealed class StreamHandlerEntry<TRequest, TResponse> : RpcHandlerEntry
         {
             while (true)
             {
-                // After waiting for queue room the unconsumed frames are already examined: take them without waiting for new bytes.
-                ReadResult read = resume && input.TryRead(out ReadResult buffered) ? buffered : await input.ReadAsync().ConfigureAwait(false);
+                // After waiting for queue room the unconsumed frames are already examined, and a plain read would wait for
+                // new bytes that flow control may never let come: cancelling the read first returns the buffer at once.
+                bool resuming = resume;
                 resume = false;
-                if (read.IsCanceled)
+                if (resuming)
+                {
+                    input.CancelPendingRead();
+                }
+                ReadResult read = await input.ReadAsync().ConfigureAwait(false);
+                if (read.IsCanceled && (control.Stop || !resuming))
                 {
                     input.AdvanceTo(read.Buffer.Start);
                     return;
@@ -390,6 +398,12 @@ internal sealed class StreamHandlerEntry<TRequest, TResponse> : RpcHandlerEntry
         {
             return false;
         }
+    }
+
+    /// <summary>Set by the handler side before it cancels the pending read, to tell a stop from the loop's own resume.</summary>
+    private sealed class ReadControl
+    {
+        public volatile bool Stop;
     }
 
     /// <summary>A failure of the stream while writing a response (not of the handler).</summary>
