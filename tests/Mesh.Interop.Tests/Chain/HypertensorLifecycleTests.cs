@@ -25,7 +25,7 @@ public sealed class HypertensorLifecycleTests(ChopsticksFixture chain, ITestOutp
     {
         chain.Require();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cts.CancelAfter(TimeSpan.FromMinutes(3));
+        cts.CancelAfter(TimeSpan.FromMinutes(5)); // a hang guard; the run takes ≈ 1–2 min
         CancellationToken ct = cts.Token;
         var total = Stopwatch.StartNew();
         var step = Stopwatch.StartNew();
@@ -104,6 +104,11 @@ public sealed class HypertensorLifecycleTests(ChopsticksFixture chain, ITestOutp
         // 4. Stake, peer id and bootnode updates.
         await owner.AddStakeAsync(charleth, subnetId, nodeIds[2], hotkeys[2].Address, 10 * s_tensor, ct);
         Assert.Equal(110 * s_tensor, await owner.GetStakeAsync(subnetId, hotkeys[2].Address, ct));
+        // An active node must stay staked for MinActiveNodeStakeEpochs (720) before removing any stake.
+        ExtrinsicFailedException early = await Assert.ThrowsAsync<ExtrinsicFailedException>(
+            () => owner.RemoveStakeAsync(charleth, subnetId, hotkeys[2].Address, 10 * s_tensor, ct));
+        Assert.Equal("MinActiveNodeStakeEpochs", early.Error);
+        Assert.Equal(110 * s_tensor, await owner.GetStakeAsync(subnetId, hotkeys[2].Address, ct));
         const string newPeer = "12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo";
         await owner.UpdatePeerIdAsync(charleth, subnetId, nodeIds[2], newPeer, ct);
         Assert.Equal(newPeer, (await owner.GetSubnetNodeAsync(subnetId, nodeIds[2], ct))!.PeerId);
@@ -112,7 +117,7 @@ public sealed class HypertensorLifecycleTests(ChopsticksFixture chain, ITestOutp
         SubnetBootnodes bootnodes = await owner.GetBootnodesAsync(subnetId, ct);
         Assert.Contains(extraBootnode, bootnodes.Official);
         Assert.Equal(2, bootnodes.Official.Count);
-        Mark("add_stake, update_peer_id, update_bootnodes");
+        Mark("add_stake, remove_stake refused, update_peer_id, update_bootnodes");
 
         // 5. Proof of stake: the storage rule agrees with the runtime's own NetworkRuntimeApi_proof_of_stake.
         string[] candidates = [peers[0][0], peers[0][1], peers[0][2], newPeer, peers[2][0], "12D3KooWUnknownPeerUnknownPeerUnknownPeerUnknownPeer"];
@@ -181,7 +186,12 @@ public sealed class HypertensorLifecycleTests(ChopsticksFixture chain, ITestOutp
         Assert.Null(await owner.GetSubnetNodeAsync(subnetId, nodeIds[r], ct));
         Assert.DoesNotContain(nodeIds[r], (await owner.GetSubnetNodesAsync(subnetId, ct)).Select(n => n.Id));
         Assert.False(await owner.ProofOfStakeAsync(subnetId, peers[r][1], NodeClass.Registered, ct));
-        Mark("remove_subnet_node");
+        // Once the node is gone its hotkey's whole stake can be removed (it moves to the unbonding ledger).
+        UInt128 left = await owner.GetStakeAsync(subnetId, hotkeys[r].Address, ct);
+        Assert.True(left >= 100 * s_tensor);
+        await owner.RemoveStakeAsync(coldkeys[r], subnetId, hotkeys[r].Address, left, ct);
+        Assert.Equal(UInt128.Zero, await owner.GetStakeAsync(subnetId, hotkeys[r].Address, ct));
+        Mark("remove_subnet_node + remove_stake");
         output.WriteLine($"lifecycle total: {total.Elapsed.TotalSeconds:0.0} s (chopsticks started in {chain.StartupTime.TotalSeconds:0.0} s)");
     }
 }
