@@ -12,10 +12,13 @@ internal static class EcdsaCurves
     public const string P384Oid = "1.3.132.0.34";
     public const string P521Oid = "1.3.132.0.35";
 
+    /// <summary>The curve name ("P-256", …) and scalar length of a platform curve, or false when not accepted.</summary>
+    public static bool TryGet(in ECCurve curve, out string name, out int fieldLength) =>
+        TryGet(curve.IsNamed ? curve.Oid.Value : null, out name, out fieldLength);
+
     /// <summary>The curve name ("P-256", …) and scalar length for a named-curve OID, or false when not accepted.</summary>
-    public static bool TryGet(in ECCurve curve, out string name, out int fieldLength)
+    public static bool TryGet(string? oid, out string name, out int fieldLength)
     {
-        string? oid = curve.IsNamed ? curve.Oid.Value : null;
         switch (oid)
         {
             case P256Oid:

@@ -40,7 +40,7 @@ public sealed class EcdsaPrivateKey : PrivateKey
         ECDsa ecdsa = ECDsa.Create();
         try
         {
-            if (!TryImport(ecdsa, der, out int read, out CryptographicException? failure))
+            if (!TryImport(ecdsa, der, out int read, out Exception? failure))
             {
                 throw new KeyFormatException(KeyFormatError.InvalidEncoding,
                     "ECDSA private key is neither SEC 1 ECPrivateKey nor PKCS#8 DER (or its public point does not match)", failure);
@@ -63,7 +63,8 @@ public sealed class EcdsaPrivateKey : PrivateKey
     public override bool TrySign(ReadOnlySpan<byte> data, Span<byte> destination, out int bytesWritten) =>
         _ecdsa.TrySignData(data, destination, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence, out bytesWritten);
 
-    private static bool TryImport(ECDsa ecdsa, ReadOnlySpan<byte> der, out int read, out CryptographicException? failure)
+    // The platform import reports unknown or explicit curves with PlatformNotSupportedException on Linux.
+    private static bool TryImport(ECDsa ecdsa, ReadOnlySpan<byte> der, out int read, out Exception? failure)
     {
         try
         {
@@ -71,7 +72,7 @@ public sealed class EcdsaPrivateKey : PrivateKey
             failure = null;
             return true;
         }
-        catch (CryptographicException sec1Failure)
+        catch (Exception sec1Failure) when (sec1Failure is CryptographicException or PlatformNotSupportedException)
         {
             failure = sec1Failure;
         }
@@ -81,7 +82,7 @@ public sealed class EcdsaPrivateKey : PrivateKey
             failure = null;
             return true;
         }
-        catch (CryptographicException)
+        catch (Exception ex) when (ex is CryptographicException or PlatformNotSupportedException)
         {
             read = 0;
             return false;

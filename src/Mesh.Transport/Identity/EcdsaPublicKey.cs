@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 
 namespace Mesh.Transport.Identity;
@@ -13,6 +14,8 @@ namespace Mesh.Transport.Identity;
 /// </remarks>
 public sealed class EcdsaPublicKey : PublicKey
 {
+    private const string EcPublicKeyOid = "1.2.840.10045.2.1";
+
     private readonly ECDsa _ecdsa;
     private readonly int _fieldLength;
 
@@ -33,6 +36,10 @@ public sealed class EcdsaPublicKey : PublicKey
     /// <exception cref="KeyFormatException">Bad or non-canonical DER, a point off the curve, or an unsupported curve.</exception>
     public static EcdsaPublicKey FromSubjectPublicKeyInfo(ReadOnlySpan<byte> spki)
     {
+        // Check the structure and the curve ourselves first: the platform import reacts to unknown or explicit curves
+        // with exceptions other than CryptographicException (PlatformNotSupportedException on Linux), and peers must
+        // only ever cause KeyFormatException.
+        (string name, int fieldLength) = CheckSubjectPublicKeyInfo(spki);
         ECDsa ecdsa = ECDsa.Create();
         try
         {
@@ -42,19 +49,13 @@ public sealed class EcdsaPublicKey : PublicKey
                 // The platform import rejects points that are not on the curve.
                 ecdsa.ImportSubjectPublicKeyInfo(spki, out read);
             }
-            catch (CryptographicException ex)
+            catch (Exception ex) when (ex is CryptographicException or PlatformNotSupportedException)
             {
-                throw new KeyFormatException(KeyFormatError.InvalidEncoding,
-                    "ECDSA public key is not a valid DER SubjectPublicKeyInfo with a point on its curve", ex);
+                throw new KeyFormatException(KeyFormatError.InvalidPoint, $"ECDSA {name} public key is not a point on the curve", ex);
             }
-            if (read != spki.Length)
+            if (read != spki.Length || !ecdsa.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(spki))
             {
-                KeyFormatException.Throw(KeyFormatError.InvalidEncoding, $"{spki.Length - read} bytes after the ECDSA SubjectPublicKeyInfo");
-            }
-            (string name, int fieldLength) = EcdsaCurves.Require(ecdsa);
-            // Peer ids hash Data: accept only the one DER encoding this key re-encodes to.
-            if (!ecdsa.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(spki))
-            {
+                // Unreachable after CheckSubjectPublicKeyInfo; kept because peer ids hash these bytes.
                 KeyFormatException.Throw(KeyFormatError.InvalidEncoding, "ECDSA SubjectPublicKeyInfo is not in canonical DER form");
             }
             return new EcdsaPublicKey(spki.ToArray(), ecdsa, name, fieldLength);
@@ -63,6 +64,47 @@ public sealed class EcdsaPublicKey : PublicKey
         {
             ecdsa.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Strict DER check of <c>SEQUENCE { SEQUENCE { id-ecPublicKey, namedCurve OID }, BIT STRING 04‖X‖Y }</c>
+    /// (RFC 5480 §2) with an accepted curve; returns the curve name and scalar length.
+    /// </summary>
+    private static (string Name, int FieldLength) CheckSubjectPublicKeyInfo(ReadOnlySpan<byte> spki)
+    {
+        try
+        {
+            var outer = new AsnReader(spki.ToArray(), AsnEncodingRules.DER);
+            AsnReader info = outer.ReadSequence();
+            outer.ThrowIfNotEmpty();
+            AsnReader algorithm = info.ReadSequence();
+            if (algorithm.ReadObjectIdentifier() != EcPublicKeyOid)
+            {
+                KeyFormatException.Throw(KeyFormatError.InvalidEncoding, "SubjectPublicKeyInfo algorithm is not id-ecPublicKey");
+            }
+            if (!algorithm.PeekTag().HasSameClassAndValue(Asn1Tag.ObjectIdentifier))
+            {
+                KeyFormatException.Throw(KeyFormatError.UnsupportedCurve, "ECDSA key with explicit curve parameters; accepted: P-256, P-384, P-521");
+            }
+            string curve = algorithm.ReadObjectIdentifier();
+            algorithm.ThrowIfNotEmpty();
+            if (!EcdsaCurves.TryGet(curve, out string name, out int fieldLength))
+            {
+                KeyFormatException.Throw(KeyFormatError.UnsupportedCurve, $"ECDSA key on an unsupported curve ({curve}); accepted: P-256, P-384, P-521");
+            }
+            byte[] point = info.ReadBitString(out int unusedBits);
+            info.ThrowIfNotEmpty();
+            // Uncompressed only, like Go's x509 (elliptic.Unmarshal): one encoding per key.
+            if (unusedBits != 0 || point.Length != 1 + (2 * fieldLength) || point[0] != 0x04)
+            {
+                KeyFormatException.Throw(KeyFormatError.InvalidEncoding, $"ECDSA {name} public key must be an uncompressed point (04‖X‖Y)");
+            }
+            return (name, fieldLength);
+        }
+        catch (AsnContentException ex)
+        {
+            throw new KeyFormatException(KeyFormatError.InvalidEncoding, "ECDSA public key is not a DER SubjectPublicKeyInfo", ex);
         }
     }
 
