@@ -47,8 +47,22 @@ public static class SharedData
         {
             return Path.GetFullPath(fromEnv);
         }
+        // ../shared next to the repository; from a git worktree elsewhere (e.g. /work/wt/branch) the nearest
+        // ancestor that has a shared/ sibling holding DESIGN.md is the same folder.
         string candidate = Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared"));
-        return Directory.Exists(candidate) ? candidate : null;
+        if (Directory.Exists(candidate))
+        {
+            return candidate;
+        }
+        for (string? dir = Path.GetDirectoryName(RepositoryRoot); dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            string shared = Path.Combine(dir, "shared");
+            if (File.Exists(Path.Combine(shared, "DESIGN.md")))
+            {
+                return shared;
+            }
+        }
+        return null;
     }
 
     private static string LocateRepositoryRoot()
