@@ -19,11 +19,17 @@ public abstract class StreamMuxerConformanceTests
     /// <summary>The muxer under test.</summary>
     protected abstract IStreamMuxer CreateMuxer();
 
-    /// <summary>A dialer and a listener connected through in-memory pipes.</summary>
+    /// <summary>
+    /// The connection the muxers run over: in-memory pipes by default; a subclass may put a secure channel (or a real
+    /// socket) in between to run the whole suite over it.
+    /// </summary>
+    protected virtual (IDuplexPipe Dialer, IDuplexPipe Listener) CreateConnection() => DuplexPipePair.Create();
+
+    /// <summary>A dialer and a listener connected through <see cref="CreateConnection"/>.</summary>
     protected (IMuxedConnection Dialer, IMuxedConnection Listener) Connect(IStreamMuxer? muxer = null)
     {
         muxer ??= CreateMuxer();
-        (IDuplexPipe left, IDuplexPipe right) = DuplexPipePair.Create();
+        (IDuplexPipe left, IDuplexPipe right) = CreateConnection();
         return (muxer.Create(left, isInitiator: true), muxer.Create(right, isInitiator: false));
     }
 
