@@ -1,4 +1,5 @@
 using Mesh.Kademlia.Validation;
+using Mesh.Transport.Identity;
 
 namespace Mesh.Fuzz.Kademlia;
 
@@ -6,11 +7,15 @@ namespace Mesh.Fuzz.Kademlia;
 /// The regex-free <c>[owner:…]</c> / <c>[signature:…]</c> marker parser, checked against a slow reference that
 /// spells out Python's <c>\[prefix(.+?)\]</c> semantics byte by byte (try every start, lazily extend the content,
 /// <c>.</c> never matching a newline, resume after each match), plus the strip and first-line rules.
-/// The first input byte picks the marker.
+/// The first input byte picks the marker. The input is also split into a record (key, subkey, value) for the full
+/// <see cref="SignatureValidator"/>, once as given and once with a genuine owner marker in the subkey, which must
+/// answer without throwing whatever the bytes.
 /// </summary>
 public sealed class RecordMarkersFuzzTarget : IFuzzTarget
 {
     public string Name => "record-markers";
+
+    private static readonly SignatureValidator s_validator = new(Ed25519PrivateKey.FromSeed(new byte[32]));
 
     public void Run(ReadOnlySpan<byte> input)
     {
@@ -48,6 +53,17 @@ public sealed class RecordMarkersFuzzTarget : IFuzzTarget
         if (!stripped.AsSpan().SequenceEqual(naive.ToArray()) || stripped.Length != RecordMarkers.GetStrippedLength(data, prefix))
         {
             throw new InvalidOperationException("strip differs from the reference");
+        }
+
+        // The whole validator over a record cut from the input: never an exception, never valid for a forged signature.
+        int cut1 = data.Length / 3, cut2 = 2 * data.Length / 3;
+        var record = new DhtRecord(data[..cut1].ToArray(), data[cut1..cut2].ToArray(), data[cut2..].ToArray(), 1_700_000_000.25);
+        s_validator.Validate(record, DhtRecordRequestType.Post);
+        var owned = new DhtRecord(record.Key, (byte[])[.. record.Subkey.Span, .. s_validator.LocalPublicKey.Span], record.Value, record.ExpirationTime);
+        if (s_validator.Validate(owned, DhtRecordRequestType.Get) && RecordMarkers.Count(owned.Value.Span, RecordMarkers.SignaturePrefix) == 1
+            && !s_validator.Validate(owned.WithValue(s_validator.SignValue(owned.WithValue(s_validator.StripValue(owned)))), DhtRecordRequestType.Get))
+        {
+            throw new InvalidOperationException("a record the validator accepts cannot be re-signed");
         }
 
         int newline = data.IndexOf((byte)'\n');
