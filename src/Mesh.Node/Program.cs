@@ -1,10 +1,8 @@
+using Mesh.Node.Cli;
+
 namespace Mesh.Node;
 
 public static class Program
 {
-    public static int Main(string[] args)
-    {
-        Console.Error.WriteLine("mesh: no verbs are wired yet");
-        return args.Length == 0 ? 0 : 2;
-    }
+    public static Task<int> Main(string[] args) => MeshCli.CreateRootCommand().Parse(args).InvokeAsync();
 }
