@@ -103,7 +103,7 @@ public sealed class MeshHost : IAsyncDisposable
     /// Concrete addresses the host accepts connections on (wildcards expanded to interface addresses, port 0 replaced
     /// by the bound port), without <c>/p2p/</c>. Empty before <see cref="StartAsync"/>.
     /// </summary>
-    public ImmutableArray<Multiaddr> ListenAddresses => Volatile.Read(ref _listenAddresses);
+    public ImmutableArray<Multiaddr> ListenAddresses => _listenAddresses; // one reference-sized field: reads are atomic
 
     /// <summary><see cref="ListenAddresses"/> each ending in <c>/p2p/&lt;this peer id&gt;</c>: what to give to a peer that should dial us.</summary>
     public IReadOnlyList<Multiaddr> GetFullListenAddresses() => [.. ListenAddresses.Select(a => HostAddresses.WithPeerId(a, PeerId))];

@@ -127,12 +127,13 @@ public sealed class MeshHostTests
             Task<MeshConnection> ab = a.ConnectAsync(TestHosts.AddressOf(b), ct).AsTask();
             Task<MeshConnection> ba = b.ConnectAsync(TestHosts.AddressOf(a), ct).AsTask();
             await Task.WhenAll(ab, ba);
-            await TestHosts.EventuallyAsync(() => a.ConnectionCount == 1 && b.ConnectionCount == 1, ct, "one connection each");
+            // Each dial may return the connection that loses the tie-break (its own outbound, before the other
+            // side's dial arrived); within moments both ends converge on the same single connection.
+            await TestHosts.EventuallyAsync(() =>
+                a.ConnectionCount == 1 && b.ConnectionCount == 1
+                && a.GetConnection(b.PeerId) is { } x && b.GetConnection(a.PeerId) is { } y
+                && x.LocalAddress == y.RemoteAddress && x.RemoteAddress == y.LocalAddress, ct, "one shared connection");
             MeshConnection onA = a.GetConnection(b.PeerId)!;
-            MeshConnection onB = b.GetConnection(a.PeerId)!;
-            // Same TCP connection seen from both ends.
-            Assert.Equal(onA.LocalAddress, onB.RemoteAddress);
-            Assert.Equal(onA.RemoteAddress, onB.LocalAddress);
             PeerId expectedDialer = a.PeerId.CompareTo(b.PeerId) < 0 ? a.PeerId : b.PeerId;
             Assert.Equal(expectedDialer == a.PeerId ? ConnectionDirection.Outbound : ConnectionDirection.Inbound, onA.Direction);
             await a.DisconnectAsync(b.PeerId, ct);
@@ -210,9 +211,14 @@ public sealed class MeshHostTests
     public async Task Per_connection_outbound_limit_is_enforced_before_opening()
     {
         CancellationToken ct = TestHosts.Timeout();
-        await using MeshHost server = await TestHosts.StartAsync();
+        // Identify off: its stream would count against the tiny limit.
+        await using MeshHost server = await TestHosts.StartAsync(configure: o => o.EnableIdentify = false);
         server.SetHandler(Echo, EchoHandler);
-        await using MeshHost client = await TestHosts.StartAsync(configure: o => o.MaxOutboundStreamsPerConnection = 2);
+        await using MeshHost client = await TestHosts.StartAsync(configure: o =>
+        {
+            o.MaxOutboundStreamsPerConnection = 2;
+            o.EnableIdentify = false;
+        });
         Multiaddr address = TestHosts.AddressOf(server);
         MeshConnection connection = await client.ConnectAsync(address, ct);
         await using MeshStream s1 = await connection.OpenStreamAsync([Echo], ct);
@@ -297,7 +303,7 @@ public sealed class MeshHostTests
         var options = new HostOptions();
         options.ListenAddresses.Add(first.ListenAddresses[0]);
         await using var second = new MeshHost(options);
-        await Assert.ThrowsAsync<AddressInUseException>(() => second.StartAsync());
+        await Assert.ThrowsAsync<AddressInUseException>(() => second.StartAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
