@@ -196,6 +196,12 @@ public sealed class JsPeer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // MESH_INTEROP_LOGS=DIR keeps each js peer's stderr (DEBUG=libp2p:* output included) for post-mortems.
+        if (Environment.GetEnvironmentVariable("MESH_INTEROP_LOGS") is { Length: > 0 } logDir)
+        {
+            Directory.CreateDirectory(logDir);
+            await File.WriteAllTextAsync(Path.Combine(logDir, $"js-peer-{_process.Id}.log"), Stderr);
+        }
         try
         {
             if (!_process.HasExited)
