@@ -48,15 +48,11 @@ internal sealed class ConnectionUpgrader
             IDuplexPipe secureInput;
             if (isInitiator)
             {
-                secureInput = await ProtocolNegotiation.SelectLazyAsync(raw, NoiseProtocolId, ct).ConfigureAwait(false);
+                secureInput = ProtocolNegotiation.SelectLazy(raw, NoiseProtocolId);
             }
             else
             {
-                string? selected = await ProtocolNegotiation.RespondAsync(raw, NoiseProtocolId, ct).ConfigureAwait(false);
-                if (selected is null)
-                {
-                    throw new HandshakeException(stage, HandshakeFailure.NoCommonProtocol, "the peer did not select /noise");
-                }
+                await ProtocolNegotiation.RespondAsync(raw, NoiseProtocolId, ct).ConfigureAwait(false);
                 secureInput = raw;
             }
 
@@ -72,7 +68,7 @@ internal sealed class ConnectionUpgrader
                 if (muxer is null)
                 {
                     muxer = isInitiator
-                        ? (await ProtocolNegotiation.SelectAsync(channel, _muxers, ct).ConfigureAwait(false)).Protocol
+                        ? await MultistreamSelect.SelectAsync(channel, _muxers, ct).ConfigureAwait(false)
                         : await ProtocolNegotiation.RespondAsync(channel, _muxer.ProtocolId, ct).ConfigureAwait(false);
                 }
                 if (muxer != _muxer.ProtocolId)
@@ -109,6 +105,8 @@ internal sealed class ConnectionUpgrader
         NoiseException noise when ProtocolNegotiation.IsAuthenticationFailure(noise) => HandshakeFailure.AuthenticationFailed,
         NoiseException { Error: NoiseError.NoCommonMuxer } => HandshakeFailure.NoCommonProtocol,
         NoiseException { Error: NoiseError.ConnectionClosed } => HandshakeFailure.ConnectionClosed,
+        MultistreamException { Error: MultistreamError.ProtocolNotSupported or MultistreamError.TooManyAttempts } => HandshakeFailure.NoCommonProtocol,
+        MultistreamException { Error: MultistreamError.UnexpectedEndOfStream } => HandshakeFailure.ConnectionClosed,
         MeshProtocolException => HandshakeFailure.ProtocolViolation,
         InvalidDataException => HandshakeFailure.ProtocolViolation,
         _ => HandshakeFailure.ConnectionClosed,

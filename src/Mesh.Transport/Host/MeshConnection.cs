@@ -224,15 +224,7 @@ public sealed class MeshConnection
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token))
             {
                 timeout.CancelAfter(_host.Options.StreamNegotiationTimeout);
-                string? selected = await ProtocolNegotiation.RespondAsync(muxed, _host.HandlerTable, timeout.Token).ConfigureAwait(false);
-                if (selected is null)
-                {
-                    // The peer gave up after our "na" answers, or closed the stream.
-                    muxed.Reset();
-                    Interlocked.Decrement(ref _inboundStreams);
-                    return;
-                }
-                protocol = selected;
+                protocol = await ProtocolNegotiation.RespondAsync(muxed, _host.HandlerTable, timeout.Token).ConfigureAwait(false);
             }
             if (!_host.HandlerTable.TryGetValue(protocol, out registration))
             {
