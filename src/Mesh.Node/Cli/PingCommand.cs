@@ -72,6 +72,7 @@ internal static class PingCommand
             return CliSupport.Fail("ping", ex is OperationCanceledException ? new TimeoutException($"no connection to {address} within {timeoutSeconds:0.#} s") : ex);
         }
         Console.WriteLine($"PING {connection.RemotePeer} ({connection.RemoteAddress})");
+        PingSession? session = null;
         var rtts = new List<double>(count);
         int sent = 0;
         for (int seq = 1; seq <= count && !cancellationToken.IsCancellationRequested; seq++)
@@ -82,13 +83,20 @@ internal static class PingCommand
             {
                 using var pingTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 pingTimeout.CancelAfter(timeout);
-                TimeSpan rtt = await host.Ping.PingAsync(connection, pingTimeout.Token);
+                session ??= await host.Ping.OpenSessionAsync(connection, pingTimeout.Token);
+                TimeSpan rtt = await session.PingAsync(pingTimeout.Token);
                 rtts.Add(rtt.TotalMilliseconds);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seq={seq} time={rtt.TotalMilliseconds:0.###} ms"));
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 Console.WriteLine($"seq={seq} error: {(ex is OperationCanceledException ? "timed out" : ex.Message)}");
+                if (session is not null)
+                {
+                    // A failed ping poisons its stream: the next one opens a fresh stream.
+                    await session.DisposeAsync();
+                    session = null;
+                }
                 if (connection.IsClosed)
                 {
                     break;
@@ -102,6 +110,10 @@ internal static class PingCommand
                     await Task.Delay(wait, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }
+        }
+        if (session is not null)
+        {
+            await session.DisposeAsync();
         }
         Console.WriteLine($"--- {connection.RemotePeer} ping statistics ---");
         double loss = sent == 0 ? 100 : 100.0 * (sent - rtts.Count) / sent;

@@ -94,8 +94,8 @@ public sealed class MeshConnection
 
     internal IMuxedConnection Muxed => _muxed;
 
-    /// <summary>Per-connection scratch slot for the ping service (at most one outbound ping stream per connection).</summary>
-    internal object? PingState;
+    /// <summary>The ping service's turn-taking for this connection's single outbound ping stream.</summary>
+    internal SemaphoreSlim? PingGate;
 
     /// <summary>
     /// Opens a stream and negotiates the first protocol of <paramref name="protocols"/> the peer supports
