@@ -64,6 +64,33 @@ internal sealed class LazySelectReader(PipeReader inner, LazySelectWriter output
 
     public override ValueTask CompleteAsync(Exception? exception = null) => _inner.CompleteAsync(exception);
 
+    /// <summary>
+    /// Flushes the proposal if needed, then consumes and checks the responder's header and answer without waiting for
+    /// (or consuming) any data after them. Must not run concurrently with a read.
+    /// </summary>
+    internal async ValueTask VerifyAsync(CancellationToken cancellationToken)
+    {
+        if (_verified)
+        {
+            return;
+        }
+        await _output.EnsureProposalFlushedAsync(cancellationToken).ConfigureAwait(false);
+        while (!_verified)
+        {
+            ReadResult inner = await _inner.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (Process(inner, out ReadResult result))
+            {
+                if (_syntheticResultOutstanding)
+                {
+                    _syntheticResultOutstanding = false;
+                    throw new OperationCanceledException("The read was cancelled before the multistream-select answer arrived.");
+                }
+                // Data (or the end) came right behind the answer: leave all of it for the caller's first read.
+                _inner.AdvanceTo(result.Buffer.Start, result.Buffer.Start);
+            }
+        }
+    }
+
     private async ValueTask<ReadResult> VerifyThenReadAsync(CancellationToken cancellationToken)
     {
         await _output.EnsureProposalFlushedAsync(cancellationToken).ConfigureAwait(false);

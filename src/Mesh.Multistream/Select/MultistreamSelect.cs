@@ -157,6 +157,18 @@ public static class MultistreamSelect
         return new LazySelectPipe(new LazySelectReader(pipe.Input, output, protocol), output);
     }
 
+    /// <summary>
+    /// For a pipe returned by <see cref="SelectLazy"/>: flushes the proposal if the caller has not, then waits for the
+    /// responder's answer and checks it, without waiting for or consuming any data after it (a no-op for other pipes
+    /// and once the answer was read). Throws like the first read would. Do not call it while a read is in progress.
+    /// </summary>
+    /// <remarks>
+    /// A lazy initiator that wants to half-close before reading calls this first: js-libp2p 3.x drops a stream's data
+    /// when the FIN arrives before its protocol handler is attached.
+    /// </remarks>
+    public static ValueTask WhenLazySelectedAsync(IDuplexPipe pipe, CancellationToken cancellationToken = default) =>
+        pipe is LazySelectPipe { Input: LazySelectReader reader } ? reader.VerifyAsync(cancellationToken) : ValueTask.CompletedTask;
+
     /// <summary>Responder for a fixed protocol table (also the <c>ls</c> answer), in preference-free order.</summary>
     public static ValueTask<string> HandleAsync(IDuplexPipe pipe, IReadOnlyCollection<string> protocols, CancellationToken cancellationToken = default)
     {

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Mesh.Multistream;
 
 namespace Mesh.Transport.Host;
 
@@ -12,9 +13,10 @@ namespace Mesh.Transport.Host;
 /// handler subscribes). Request-then-close clients (perf, echo, one-shot RPC) would hang against js peers. go-libp2p
 /// and rust-libp2p tolerate it, but waiting for the answer costs nothing in the common case: the request bytes are
 /// already in flight, only the FIN waits one round trip.</para>
-/// <para>How: <c>Output.Complete</c> before the first read flushes, performs that first read itself (which checks the
-/// answer and consumes only the negotiation bytes, leaving any data for the caller), then completes. If the caller's
-/// own first read is in progress, completion waits for it instead of reading concurrently.</para>
+/// <para>How: <c>Output.Complete</c> before the first read flushes, waits for the answer with
+/// <see cref="MultistreamSelect.WhenLazySelectedAsync"/> (which consumes only the negotiation bytes, leaving any data
+/// for the caller), then completes. If the caller's own first read is in progress, completion waits for it instead of
+/// reading concurrently.</para>
 /// </remarks>
 internal sealed class LazyStreamPipe : IDuplexPipe
 {
@@ -23,7 +25,7 @@ internal sealed class LazyStreamPipe : IDuplexPipe
 
     public LazyStreamPipe(IDuplexPipe lazy)
     {
-        _input = new Reader(lazy.Input);
+        _input = new Reader(lazy);
         _output = new Writer(lazy.Output, _input);
     }
 
@@ -31,8 +33,10 @@ internal sealed class LazyStreamPipe : IDuplexPipe
 
     public PipeWriter Output => _output;
 
-    private sealed class Reader(PipeReader inner) : PipeReader
+    private sealed class Reader(IDuplexPipe lazy) : PipeReader
     {
+        private readonly PipeReader _inner = lazy.Input;
+
         // 0: nobody read yet; 1: a first read is running; 2: the answer was read (or failed).
         private int _state;
         private readonly TaskCompletionSource _answered = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,7 +46,7 @@ internal sealed class LazyStreamPipe : IDuplexPipe
         public bool IsAnswered => Volatile.Read(ref _state) == 2;
 
         public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
-            Volatile.Read(ref _state) == 2 ? inner.ReadAsync(cancellationToken) : FirstReadAsync(cancellationToken);
+            Volatile.Read(ref _state) == 2 ? _inner.ReadAsync(cancellationToken) : FirstReadAsync(cancellationToken);
 
         /// <summary>Reads until the answer is in (if nobody else is reading), leaving all data for the caller.</summary>
         public async ValueTask EnsureAnsweredAsync()
@@ -55,8 +59,7 @@ internal sealed class LazyStreamPipe : IDuplexPipe
             }
             try
             {
-                ReadResult r = await inner.ReadAsync().ConfigureAwait(false);
-                inner.AdvanceTo(r.Buffer.Start);
+                await MultistreamSelect.WhenLazySelectedAsync(lazy).ConfigureAwait(false);
                 Answer(null);
             }
             catch (Exception ex)
@@ -72,11 +75,11 @@ internal sealed class LazyStreamPipe : IDuplexPipe
             {
                 // The writer's completion is reading the answer right now.
                 await _answered.Task.ConfigureAwait(false);
-                return await inner.ReadAsync(cancellationToken).ConfigureAwait(false);
+                return await _inner.ReadAsync(cancellationToken).ConfigureAwait(false);
             }
             try
             {
-                ReadResult result = await inner.ReadAsync(cancellationToken).ConfigureAwait(false);
+                ReadResult result = await _inner.ReadAsync(cancellationToken).ConfigureAwait(false);
                 Answer(null);
                 return result;
             }
@@ -104,21 +107,21 @@ internal sealed class LazyStreamPipe : IDuplexPipe
         {
             if (IsAnswered)
             {
-                return inner.TryRead(out result);
+                return _inner.TryRead(out result);
             }
             result = default;
             return false;
         }
 
-        public override void AdvanceTo(SequencePosition consumed) => inner.AdvanceTo(consumed);
+        public override void AdvanceTo(SequencePosition consumed) => _inner.AdvanceTo(consumed);
 
-        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => inner.AdvanceTo(consumed, examined);
+        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => _inner.AdvanceTo(consumed, examined);
 
-        public override void CancelPendingRead() => inner.CancelPendingRead();
+        public override void CancelPendingRead() => _inner.CancelPendingRead();
 
-        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+        public override void Complete(Exception? exception = null) => _inner.Complete(exception);
 
-        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+        public override ValueTask CompleteAsync(Exception? exception = null) => _inner.CompleteAsync(exception);
     }
 
     private sealed class Writer(PipeWriter inner, Reader reader) : PipeWriter
