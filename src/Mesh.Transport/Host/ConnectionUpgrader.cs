@@ -59,7 +59,7 @@ internal sealed class ConnectionUpgrader
             stage = HandshakeStage.Security;
             NoiseSecureChannel channel = isInitiator
                 ? await NoiseHandshake.InitiateAsync(secureInput, _identity, expectedPeer, _muxers, _logger, ct).ConfigureAwait(false)
-                : await NoiseHandshake.RespondAsync(secureInput, _identity, null, _muxers, _logger, ct).ConfigureAwait(false);
+                : await NoiseHandshake.RespondAsync(secureInput, _identity, _muxers, _logger, ct).ConfigureAwait(false);
 
             try
             {

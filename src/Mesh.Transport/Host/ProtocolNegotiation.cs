@@ -43,5 +43,5 @@ internal static class ProtocolNegotiation
 
     /// <summary>True when a Noise failure means "not who they claim to be" rather than "malformed bytes".</summary>
     public static bool IsAuthenticationFailure(NoiseException exception) =>
-        exception.Error is NoiseError.InvalidSignature or NoiseError.PeerIdMismatch or NoiseError.InvalidIdentityKey;
+        exception is PeerIdMismatchException || exception.Error is NoiseError.InvalidSignature or NoiseError.PeerIdMismatch or NoiseError.InvalidIdentityKey;
 }
