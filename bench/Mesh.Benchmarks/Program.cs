@@ -6,6 +6,10 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "hold-connections")
+        {
+            return Transport.IdleConnectionHolder.RunAsync(args[1..]).GetAwaiter().GetResult();
+        }
         // "--full" selects BenchmarkDotNet's default (longer, tighter) job; the short job is the default here.
         bool full = args.Contains("--full");
         string[] rest = args.Where(a => a != "--full").ToArray();
