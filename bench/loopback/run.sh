@@ -94,7 +94,7 @@ IDLE_ADDR=$(start_mesh_server "$OUT/idle-server.log" --stats)
 IDLE_PID=$(cat "$OUT/idle-server.log.pid")
 sleep 2
 rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
-heap_bytes() { grep '"type":"stats"' "$OUT/idle-server.log" | tail -1 | json_field gcHeapSizeBytes; }
+heap_bytes() { grep '"type":"stats"' "$OUT/idle-server.log" | tail -1 | json_field gcTotalMemoryBytes; }
 RSS_BEFORE=$(rss_kib "$IDLE_PID"); HEAP_BEFORE=$(heap_bytes)
 HOLD_FIFO=$OUT/hold.stdin; rm -f "$HOLD_FIFO"; mkfifo "$HOLD_FIFO"
 "$HOLDER" hold-connections --server-address "$IDLE_ADDR" --count "$IDLE_CONNECTIONS" <"$HOLD_FIFO" >"$OUT/holder.log" 2>"$OUT/holder.err" &
