@@ -4,5 +4,5 @@ namespace Mesh.Node;
 
 public static class Program
 {
-    public static Task<int> Main(string[] args) => MeshCli.CreateRootCommand().Parse(args).InvokeAsync();
+    public static Task<int> Main(string[] args) => MeshCli.RunAsync(args);
 }
