@@ -424,3 +424,27 @@ public sealed class DhtLocalStorageTests
         Assert.True(d.Count <= keys.Length);
     }
 }
+
+public sealed class DhtRecordStoresTests
+{
+    [Fact]
+    public void Find_prefers_the_cache_only_when_it_expires_later()
+    {
+        var clock = new ManualDhtClock(1700000000.25);
+        DhtRecordStores stores = DhtRecordStores.Create(cacheSize: 2, clock: clock);
+        DhtId key = DhtId.Generate("k");
+        Assert.False(stores.TryFind(key, out _));
+        stores.Select(inCache: true).StoreValue(key, "cached"u8.ToArray(), clock.Value + 10);
+        Assert.True(stores.TryFind(key, out StoredValue v) && v.Value.Span.SequenceEqual("cached"u8));
+        stores.Select(inCache: false).StoreValue(key, "stored"u8.ToArray(), clock.Value + 20);
+        Assert.True(stores.TryFind(key, out v) && v.Value.Span.SequenceEqual("stored"u8));
+        stores.Cache.StoreValue(key, "newer"u8.ToArray(), clock.Value + 30);
+        Assert.True(stores.TryFind(key, out v) && v.Value.Span.SequenceEqual("newer"u8));
+
+        // The cache is bounded and evicts; the storage refuses nothing at this size.
+        stores.Cache.StoreValue(DhtId.Generate("a"), "1"u8.ToArray(), clock.Value + 40);
+        stores.Cache.StoreValue(DhtId.Generate("b"), "2"u8.ToArray(), clock.Value + 50);
+        Assert.Equal(2, stores.Cache.Count);
+        Assert.True(stores.TryFind(key, out v) && v.Value.Span.SequenceEqual("stored"u8));
+    }
+}
