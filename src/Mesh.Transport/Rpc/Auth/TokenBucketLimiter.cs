@@ -26,7 +26,8 @@ internal sealed class TokenBucketLimiter<TKey>
     private readonly TimeProvider _time;
     private readonly double _perMinuteRate;
     private readonly double _perHourRate;
-    private long _lastSweep = long.MinValue;
+    private long _lastSweep;
+    private bool _swept;
 
     public TokenBucketLimiter(RateLimitOptions options, TimeProvider time)
     {
@@ -100,10 +101,11 @@ internal sealed class TokenBucketLimiter<TKey>
     // second so a flood of new keys cannot turn every request into a full scan.
     private bool TrySweep(long now)
     {
-        if (now - _lastSweep < _time.TimestampFrequency)
+        if (_swept && now - _lastSweep < _time.TimestampFrequency)
         {
             return false;
         }
+        _swept = true;
         _lastSweep = now;
         List<TKey>? idle = null;
         foreach ((TKey key, ClientBuckets b) in _clients)
