@@ -5,8 +5,8 @@ namespace Mesh.Transport.Rpc;
 
 /// <summary>
 /// What the RPC layer needs from a libp2p host: serve a protocol id, and open a stream to a peer for one. The real
-/// implementation is <c>MeshHostRpcTransport</c> over the libp2p host; tests also run the RPC layer over yamux sessions
-/// on in-memory pipes.
+/// implementation is <see cref="MeshHostRpcTransport"/> over the libp2p host; tests also run the RPC layer over yamux
+/// sessions on in-memory pipes.
 /// </summary>
 public interface IRpcTransport
 {
@@ -19,8 +19,11 @@ public interface IRpcTransport
     /// <summary>Stops serving <paramref name="protocol"/>; false if it was not served.</summary>
     bool RemoveHandler(string protocol);
 
-    /// <summary>Opens a stream to <paramref name="peer"/> negotiated for <paramref name="protocol"/>.</summary>
-    /// <exception cref="RpcProtocolNotSupportedException">The peer answered multistream-select with <c>na</c>.</exception>
+    /// <summary>
+    /// Opens a stream to <paramref name="peer"/> negotiated for <paramref name="protocol"/>. A refusal (<c>na</c>) is
+    /// an <see cref="RpcProtocolNotSupportedException"/> here, or, for a lazily negotiated stream, a
+    /// <see cref="Mesh.Multistream.MultistreamException"/> from its first read.
+    /// </summary>
     ValueTask<IRpcStream> OpenStreamAsync(PeerId peer, string protocol, CancellationToken cancellationToken);
 }
 

@@ -29,6 +29,11 @@ internal static class RpcCalls
         {
             return exception;
         }
+        if (exception is Mesh.Multistream.MultistreamException { Error: Mesh.Multistream.MultistreamError.ProtocolNotSupported })
+        {
+            // A lazily negotiated stream learns of the refusal on its first read.
+            return new RpcProtocolNotSupportedException(protocol, exception);
+        }
         return new RpcException(RpcError.TransportFailure, $"the stream to {peer} for {protocol} failed: {exception.Message}", exception);
     }
 }

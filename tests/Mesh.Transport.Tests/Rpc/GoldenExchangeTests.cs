@@ -19,7 +19,7 @@ namespace Mesh.Transport.Tests.Rpc;
 /// are reproduced byte for byte, the bytes a Python client sent are reproduced byte for byte, and every signed message
 /// of the DHT exchange between two real Python DHTProtocols validates here at the vectors' fixed time.
 /// </summary>
-public sealed class GoldenExchangeTests
+public abstract class GoldenExchangeTests : RpcTransportTests
 {
     private const string Find = "DHTProtocol.rpc_find";
     private const string Ping = "DHTProtocol.rpc_ping";
@@ -39,7 +39,7 @@ public sealed class GoldenExchangeTests
     public async Task Our_servicer_answers_every_python_handler_case_with_the_same_bytes()
     {
         JsonElement[] cases = RpcVectors.UnaryEnvelope().GetProperty("server_handler_cases").EnumerateArray().ToArray();
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         SignatureAuthorizer server = Authorizer(TestKeys.Server);
         // The handlers answer what the Python DHTProtocol answered (unsigned); our authorizer signs it.
         FindResponse findAnswer = FindResponse.Parser.ParseFrom(RpcVectors.HexOf(cases[0].GetProperty("unary_response"), "response_hex"));
@@ -68,9 +68,9 @@ public sealed class GoldenExchangeTests
         Guid callId = new(Hex.Decode(call.GetProperty("client_to_daemon").GetProperty("call_id_hex").GetString()!), bigEndian: true);
         byte[] signedResponse = RpcVectors.HexOf(auth, "signed_response_hex");
 
-        await using RpcPair pair = RpcPair.Create(new RpcOptions { CallIdFactory = () => callId });
+        await using RpcPair pair = await CreatePairAsync(new RpcOptions { CallIdFactory = () => callId });
         var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        pair.ServerEndpoint.SetHandler(Find, async (stream, ct) =>
+        pair.ServerTransport.SetHandler(Find, async (stream, ct) =>
         {
             received.SetResult(await ReadOneFrameAsync(stream, ct));
             UnaryEnvelopeCodec.WriteResultFrame(stream.Output, callId, UnaryResultKind.Response, signedResponse);
@@ -90,8 +90,8 @@ public sealed class GoldenExchangeTests
     public async Task A_python_error_reply_becomes_a_handler_exception_with_its_text()
     {
         JsonElement call = RpcVectors.UnaryEnvelope().GetProperty("client_call_cases")[1];
-        await using RpcPair pair = RpcPair.Create();
-        pair.ServerEndpoint.SetHandler(Find, async (stream, ct) =>
+        await using RpcPair pair = await CreatePairAsync();
+        pair.ServerTransport.SetHandler(Find, async (stream, ct) =>
         {
             await ReadOneFrameAsync(stream, ct);
             UnaryEnvelopeCodec.WriteResultFrame(stream.Output, Guid.NewGuid(), UnaryResultKind.Error, "ValueError('boom')"u8);
@@ -189,7 +189,7 @@ public sealed class GoldenExchangeTests
     private static async Task<byte[]> ExchangeAsync(RpcPair pair, string protocol, Guid callId, byte[] data)
     {
         CancellationToken ct = TestTimeout.Token();
-        await using IRpcStream stream = await pair.ClientEndpoint.OpenStreamAsync(pair.ServerPeer, protocol, ct);
+        await using IRpcStream stream = await pair.ClientTransport.OpenStreamAsync(pair.ServerPeer, protocol, ct);
         UnaryEnvelopeCodec.WriteCallFrame(stream.Output, callId, pair.ServerPeer.Bytes, protocol, data);
         await stream.Output.FlushAsync(ct);
         return await UnaryCallTests.ReadAllBytesAsync(stream.Input, ct);
@@ -214,4 +214,14 @@ public sealed class GoldenExchangeTests
             }
         }
     }
+}
+
+public sealed class GoldenExchangeOverYamuxTests : GoldenExchangeTests
+{
+    private protected override RpcTransportKind Kind => RpcTransportKind.Yamux;
+}
+
+public sealed class GoldenExchangeOverHostTests : GoldenExchangeTests
+{
+    private protected override RpcTransportKind Kind => RpcTransportKind.Host;
 }

@@ -53,9 +53,6 @@ internal sealed class InMemoryRpcNetwork : IAsyncDisposable
 
         public PeerId LocalPeer { get; } = localPeer;
 
-        /// <summary>Inbound streams whose handler has not returned yet.</summary>
-        public int ActiveInbound;
-
         public void SetHandler(string protocol, RpcStreamHandler handler) => ImmutableInterlocked.Update(ref _handlers, h => h.SetItem(protocol, handler));
 
         public bool RemoveHandler(string protocol)
@@ -128,37 +125,28 @@ internal sealed class InMemoryRpcNetwork : IAsyncDisposable
 
         private async Task ServeAsync(IMuxedStream stream, PeerId remotePeer)
         {
-            Interlocked.Increment(ref ActiveInbound);
+            string protocol;
             try
             {
-                ImmutableDictionary<string, RpcStreamHandler> handlers = Volatile.Read(ref _handlers);
-                string protocol;
-                try
-                {
-                    protocol = await MultistreamSelect.HandleAsync(stream, p => Volatile.Read(ref _handlers).ContainsKey(p), _stopping.Token);
-                }
-                catch (Exception)
-                {
-                    stream.Reset();
-                    return;
-                }
-                if (!Volatile.Read(ref _handlers).TryGetValue(protocol, out RpcStreamHandler? handler))
-                {
-                    stream.Reset();
-                    return;
-                }
-                try
-                {
-                    await handler(new Stream(stream, protocol, remotePeer), _stopping.Token);
-                }
-                catch (Exception)
-                {
-                    stream.Reset();
-                }
+                protocol = await MultistreamSelect.HandleAsync(stream, p => Volatile.Read(ref _handlers).ContainsKey(p), _stopping.Token);
             }
-            finally
+            catch (Exception)
             {
-                Interlocked.Decrement(ref ActiveInbound);
+                stream.Reset();
+                return;
+            }
+            if (!Volatile.Read(ref _handlers).TryGetValue(protocol, out RpcStreamHandler? handler))
+            {
+                stream.Reset();
+                return;
+            }
+            try
+            {
+                await handler(new Stream(stream, protocol, remotePeer), _stopping.Token);
+            }
+            catch (Exception)
+            {
+                stream.Reset();
             }
         }
 

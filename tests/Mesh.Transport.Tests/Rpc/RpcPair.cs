@@ -1,3 +1,5 @@
+using Mesh.Multistream;
+using Mesh.Transport.Host;
 using Mesh.Transport.Identity;
 using Mesh.Transport.Rpc;
 using Mesh.Transport.Rpc.Servicer;
@@ -6,44 +8,99 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Mesh.Transport.Tests.Rpc;
 
-/// <summary>A client endpoint and a server endpoint on one in-memory network, with a servicer on the server.</summary>
+/// <summary>What an RPC test runs over.</summary>
+public enum RpcTransportKind
+{
+    /// <summary>Yamux sessions over in-memory pipes, multistream-select on every stream (no sockets).</summary>
+    Yamux,
+
+    /// <summary>Two <see cref="MeshHost"/>s on 127.0.0.1: TCP, Noise, yamux, lazy multistream-select.</summary>
+    Host,
+}
+
+/// <summary>A client transport and a server transport, connected, with a servicer on the server.</summary>
 internal sealed class RpcPair : IAsyncDisposable
 {
-    private RpcPair(InMemoryRpcNetwork network, InMemoryRpcNetwork.Endpoint clientEndpoint, InMemoryRpcNetwork.Endpoint serverEndpoint, RpcOptions options, string? @namespace)
+    private readonly Func<ValueTask> _dispose;
+
+    private RpcPair(IRpcTransport client, CountingTransport server, RpcOptions options, string? @namespace, Func<ValueTask> dispose, MeshHost? clientHost = null)
     {
-        Network = network;
-        ClientEndpoint = clientEndpoint;
-        ServerEndpoint = serverEndpoint;
-        Client = new RpcClient(clientEndpoint, options);
-        Servicer = new RpcServicer(serverEndpoint, @namespace, options, NullLoggerFactory.Instance);
+        ClientHost = clientHost;
+        ClientTransport = client;
+        ServerTransport = server;
+        _dispose = dispose;
+        Client = new RpcClient(client, options);
+        Servicer = new RpcServicer(server, @namespace, options, NullLoggerFactory.Instance);
     }
 
-    public InMemoryRpcNetwork Network { get; }
+    public IRpcTransport ClientTransport { get; }
 
-    public InMemoryRpcNetwork.Endpoint ClientEndpoint { get; }
+    /// <summary>The client's host (Host pairs only).</summary>
+    public MeshHost? ClientHost { get; }
 
-    public InMemoryRpcNetwork.Endpoint ServerEndpoint { get; }
+    /// <summary>The server side, counting the inbound streams its handlers are serving.</summary>
+    public CountingTransport ServerTransport { get; }
 
     public RpcClient Client { get; }
 
     public RpcServicer Servicer { get; }
 
-    public PeerId ClientPeer => ClientEndpoint.LocalPeer;
+    public PeerId ClientPeer => ClientTransport.LocalPeer;
 
-    public PeerId ServerPeer => ServerEndpoint.LocalPeer;
+    public PeerId ServerPeer => ServerTransport.LocalPeer;
 
-    public static RpcPair Create(RpcOptions? options = null, string? @namespace = null, YamuxOptions? yamux = null, PrivateKey? clientKey = null, PrivateKey? serverKey = null)
+    public static async Task<RpcPair> CreateAsync(RpcTransportKind kind, RpcOptions? options = null, string? @namespace = null, YamuxOptions? yamux = null,
+        PrivateKey? clientKey = null, PrivateKey? serverKey = null)
     {
-        var network = new InMemoryRpcNetwork(yamux);
-        InMemoryRpcNetwork.Endpoint client = network.AddEndpoint((clientKey ?? TestKeys.Client).PublicKey.PeerId);
-        InMemoryRpcNetwork.Endpoint server = network.AddEndpoint((serverKey ?? TestKeys.Server).PublicKey.PeerId);
-        return new RpcPair(network, client, server, options ?? RpcOptions.Default, @namespace);
+        clientKey ??= TestKeys.Client;
+        serverKey ??= TestKeys.Server;
+        options ??= RpcOptions.Default;
+        if (kind == RpcTransportKind.Yamux)
+        {
+            var network = new InMemoryRpcNetwork(yamux);
+            InMemoryRpcNetwork.Endpoint client = network.AddEndpoint(clientKey.PublicKey.PeerId);
+            InMemoryRpcNetwork.Endpoint server = network.AddEndpoint(serverKey.PublicKey.PeerId);
+            return new RpcPair(client, new CountingTransport(server), options, @namespace, network.DisposeAsync);
+        }
+        MeshHost serverHost = await StartHostAsync(serverKey, yamux);
+        MeshHost clientHost = await StartHostAsync(clientKey, yamux);
+        await clientHost.ConnectAsync(serverHost.GetFullListenAddresses()[0], TestTimeout.Token());
+        return new RpcPair(new MeshHostRpcTransport(clientHost), new CountingTransport(new MeshHostRpcTransport(serverHost)), options, @namespace, async () =>
+        {
+            await clientHost.DisposeAsync();
+            await serverHost.DisposeAsync();
+        }, clientHost);
+    }
+
+    private static async Task<MeshHost> StartHostAsync(PrivateKey identity, YamuxOptions? yamux)
+    {
+        var options = new HostOptions { Identity = identity, EnablePing = false };
+        options.ListenAddresses.Add(Multiaddr.Parse("/ip4/127.0.0.1/tcp/0"));
+        if (yamux is not null)
+        {
+            options.Yamux = yamux;
+        }
+        var host = new MeshHost(options);
+        await host.StartAsync();
+        return host;
+    }
+
+    /// <summary>
+    /// Host pairs: waits until the client's peer store (fed by identify and identify push) says whether the server
+    /// serves <paramref name="protocol"/>, since the host negotiates lazily on that belief.
+    /// </summary>
+    public async Task ClientSeesServerSupportAsync(string protocol, bool supported, CancellationToken cancellationToken)
+    {
+        while (ClientHost is not null && ClientHost.PeerStore.Get(ServerPeer)?.SupportsProtocol(protocol) != supported)
+        {
+            await Task.Delay(5, cancellationToken);
+        }
     }
 
     /// <summary>Waits until the server has no stream in progress (its handlers have returned).</summary>
     public async Task ServerIdleAsync(CancellationToken cancellationToken)
     {
-        while (Volatile.Read(ref ServerEndpoint.ActiveInbound) != 0)
+        while (Volatile.Read(ref ServerTransport.ActiveInbound) != 0)
         {
             await Task.Delay(5, cancellationToken);
         }
@@ -52,6 +109,41 @@ internal sealed class RpcPair : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Servicer.DisposeAsync();
-        await Network.DisposeAsync();
+        await _dispose();
     }
+}
+
+/// <summary>Wraps a transport and counts the inbound streams whose handler has not returned yet.</summary>
+internal sealed class CountingTransport(IRpcTransport inner) : IRpcTransport
+{
+    public int ActiveInbound;
+
+    public PeerId LocalPeer => inner.LocalPeer;
+
+    public void SetHandler(string protocol, RpcStreamHandler handler) => inner.SetHandler(protocol, async (stream, cancellationToken) =>
+    {
+        Interlocked.Increment(ref ActiveInbound);
+        try
+        {
+            await handler(stream, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref ActiveInbound);
+        }
+    });
+
+    public bool RemoveHandler(string protocol) => inner.RemoveHandler(protocol);
+
+    public ValueTask<IRpcStream> OpenStreamAsync(PeerId peer, string protocol, CancellationToken cancellationToken) => inner.OpenStreamAsync(peer, protocol, cancellationToken);
+}
+
+/// <summary>Base of the test classes that run over both transports (one concrete subclass per <see cref="RpcTransportKind"/>).</summary>
+public abstract class RpcTransportTests
+{
+    private protected abstract RpcTransportKind Kind { get; }
+
+    private protected Task<RpcPair> CreatePairAsync(RpcOptions? options = null, string? @namespace = null, YamuxOptions? yamux = null,
+        PrivateKey? clientKey = null, PrivateKey? serverKey = null) =>
+        RpcPair.CreateAsync(Kind, options, @namespace, yamux, clientKey, serverKey);
 }

@@ -165,7 +165,8 @@ internal static class StreamCall
     /// </summary>
     private static Exception Report(Exception exception, RequestWriter writer, string protocol, PeerId peer, CancellationToken cancellationToken)
     {
-        Exception cause = writer.Failure ?? exception;
+        // A refusal of the protocol (seen by the first read of a lazily negotiated stream) explains everything else.
+        Exception cause = exception is Mesh.Multistream.MultistreamException ? exception : writer.Failure ?? exception;
         if (writer.SourceFailed && ReferenceEquals(cause, writer.Failure) && !(cause is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             ExceptionDispatchInfo.Throw(cause);

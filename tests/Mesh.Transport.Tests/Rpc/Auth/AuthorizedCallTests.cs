@@ -10,7 +10,7 @@ using Mesh.Transport.Tests.Rpc.Unary;
 namespace Mesh.Transport.Tests.Rpc.Auth;
 
 /// <summary>Authorizers plugged into the servicer and the stub, end to end over yamux streams.</summary>
-public sealed class AuthorizedCallTests
+public abstract class AuthorizedCallTests : RpcTransportTests
 {
     private const string Echo = "EchoProtocol.rpc_echo";
     private const string Count = "EchoProtocol.rpc_count";
@@ -32,9 +32,9 @@ public sealed class AuthorizedCallTests
         }
     }
 
-    private static RpcPair Served(IRpcAuthorizer serverAuthorizer)
+    private async Task<RpcPair> ServedAsync(IRpcAuthorizer serverAuthorizer)
     {
-        RpcPair pair = RpcPair.Create();
+        RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddUnary(EchoMethod, EchoAsync, serverAuthorizer);
         pair.Servicer.AddUnaryStream(CountMethod, CountAsync, serverAuthorizer);
         return pair;
@@ -44,7 +44,7 @@ public sealed class AuthorizedCallTests
     public async Task A_signed_call_is_validated_served_signed_and_checked()
     {
         SignatureAuthorizer server = Authorizer(TestKeys.Server, bind: true);
-        await using RpcPair pair = Served(server);
+        await using RpcPair pair = await ServedAsync(server);
         RpcStub stub = pair.Client.CreateStub(pair.ServerPeer, authorizer: Authorizer(TestKeys.Client, bind: true), servicePublicKey: TestKeys.Server.PublicKey);
         EchoResponse response = await stub.CallUnaryAsync(EchoMethod, new EchoRequest { Text = "signed" }, TestTimeout.Token());
         Assert.Equal("signed", response.Text);
@@ -55,7 +55,7 @@ public sealed class AuthorizedCallTests
     [Fact]
     public async Task A_replayed_request_is_rejected_with_pythons_reply()
     {
-        await using RpcPair pair = Served(Authorizer(TestKeys.Server));
+        await using RpcPair pair = await ServedAsync(Authorizer(TestKeys.Server));
         var request = new EchoRequest { Text = "once" };
         await Authorizer(TestKeys.Client).SignRequestAsync(request, null, default);
         byte[] signed = request.ToByteArray();
@@ -71,7 +71,7 @@ public sealed class AuthorizedCallTests
     public async Task A_stale_timestamp_is_rejected()
     {
         var serverClock = new TestClock(DateTimeOffset.UtcNow);
-        await using RpcPair pair = Served(Authorizer(TestKeys.Server, serverClock));
+        await using RpcPair pair = await ServedAsync(Authorizer(TestKeys.Server, serverClock));
         var lateClient = new TestClock(serverClock.Now - TimeSpan.FromSeconds(61));
         RpcStub stub = pair.Client.CreateStub(pair.ServerPeer, authorizer: Authorizer(TestKeys.Client, lateClient));
         await Assert.ThrowsAsync<RpcRequestRejectedException>(async () => await stub.CallUnaryAsync(EchoMethod, new EchoRequest(), TestTimeout.Token()));
@@ -82,7 +82,7 @@ public sealed class AuthorizedCallTests
     [Fact]
     public async Task A_forged_signature_is_rejected()
     {
-        await using RpcPair pair = Served(Authorizer(TestKeys.Server));
+        await using RpcPair pair = await ServedAsync(Authorizer(TestKeys.Server));
         RpcStub stub = pair.Client.CreateStub(pair.ServerPeer, authorizer: new Tampering(Authorizer(TestKeys.Client)));
         await Assert.ThrowsAsync<RpcRequestRejectedException>(async () => await stub.CallUnaryAsync(EchoMethod, new EchoRequest { Text = "x" }, TestTimeout.Token()));
     }
@@ -90,7 +90,7 @@ public sealed class AuthorizedCallTests
     [Fact]
     public async Task A_request_addressed_to_another_service_key_is_rejected()
     {
-        await using RpcPair pair = Served(Authorizer(TestKeys.Server));
+        await using RpcPair pair = await ServedAsync(Authorizer(TestKeys.Server));
         RpcStub stub = pair.Client.CreateStub(pair.ServerPeer, authorizer: Authorizer(TestKeys.Client), servicePublicKey: TestKeys.Stranger.PublicKey);
         await Assert.ThrowsAsync<RpcRequestRejectedException>(async () => await stub.CallUnaryAsync(EchoMethod, new EchoRequest(), TestTimeout.Token()));
     }
@@ -99,11 +99,11 @@ public sealed class AuthorizedCallTests
     public async Task Peer_binding_decides_whether_a_key_other_than_the_connections_may_sign()
     {
         // The client connects as peer C but signs with key E.
-        await using RpcPair unbound = Served(Authorizer(TestKeys.Server, bind: false));
+        await using RpcPair unbound = await ServedAsync(Authorizer(TestKeys.Server, bind: false));
         RpcStub stub = unbound.Client.CreateStub(unbound.ServerPeer, authorizer: Authorizer(TestKeys.Stranger));
         await stub.CallUnaryAsync(EchoMethod, new EchoRequest(), TestTimeout.Token());
 
-        await using RpcPair bound = Served(Authorizer(TestKeys.Server, bind: true));
+        await using RpcPair bound = await ServedAsync(Authorizer(TestKeys.Server, bind: true));
         stub = bound.Client.CreateStub(bound.ServerPeer, authorizer: Authorizer(TestKeys.Stranger));
         await Assert.ThrowsAsync<RpcRequestRejectedException>(async () => await stub.CallUnaryAsync(EchoMethod, new EchoRequest(), TestTimeout.Token()));
         stub = bound.Client.CreateStub(bound.ServerPeer, authorizer: Authorizer(TestKeys.Client));
@@ -114,7 +114,7 @@ public sealed class AuthorizedCallTests
     public async Task A_response_signed_by_a_key_other_than_the_callees_fails_the_client_with_binding_on()
     {
         // The server answers as peer D but signs with key E.
-        await using RpcPair pair = Served(Authorizer(TestKeys.Stranger));
+        await using RpcPair pair = await ServedAsync(Authorizer(TestKeys.Stranger));
         RpcStub lenient = pair.Client.CreateStub(pair.ServerPeer, authorizer: Authorizer(TestKeys.Client));
         await lenient.CallUnaryAsync(EchoMethod, new EchoRequest(), TestTimeout.Token());
 
@@ -127,7 +127,7 @@ public sealed class AuthorizedCallTests
     [Fact]
     public async Task An_unsigned_or_tampered_response_fails_the_client()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, EchoAsync); // no authorizer: unsigned responses
         RpcStub stub = pair.Client.CreateStub(pair.ServerPeer, authorizer: Authorizer(TestKeys.Client));
         RpcAuthorizationException error = await Assert.ThrowsAsync<RpcAuthorizationException>(async () =>
@@ -139,7 +139,7 @@ public sealed class AuthorizedCallTests
     public async Task A_signer_policy_runs_after_the_signature_checks_on_both_sides()
     {
         var serverPolicy = new Policy(allowed: TestKeys.Client.PublicKey);
-        await using RpcPair pair = Served(Authorizer(TestKeys.Server, policy: serverPolicy));
+        await using RpcPair pair = await ServedAsync(Authorizer(TestKeys.Server, policy: serverPolicy));
         RpcStub stub = pair.Client.CreateStub(pair.ServerPeer, authorizer: Authorizer(TestKeys.Client, policy: new Policy(allowed: TestKeys.Server.PublicKey)));
         await stub.CallUnaryAsync(EchoMethod, new EchoRequest(), TestTimeout.Token());
         Assert.Equal([new RpcSigner(TestKeys.Client.PublicKey, RpcSignerRole.Client)], serverPolicy.Seen);
@@ -153,7 +153,7 @@ public sealed class AuthorizedCallTests
         Assert.Equal(RpcAuthFailure.PolicyRejected, error.Failure);
 
         // A policy that throws (a chain query failing) rejects, as mesh's ProofOfStakeAuthorizer does.
-        await using RpcPair throwing = Served(Authorizer(TestKeys.Server, policy: new Policy(allowed: null)));
+        await using RpcPair throwing = await ServedAsync(Authorizer(TestKeys.Server, policy: new Policy(allowed: null)));
         await Assert.ThrowsAsync<RpcRequestRejectedException>(async () =>
             await throwing.Client.CreateStub(throwing.ServerPeer, authorizer: Authorizer(TestKeys.Client)).CallUnaryAsync(EchoMethod, new EchoRequest(), TestTimeout.Token()));
     }
@@ -162,7 +162,7 @@ public sealed class AuthorizedCallTests
     public async Task Rate_limiting_in_front_of_the_signature_check_rejects_the_21st_quick_call()
     {
         var clock = new TestClock(DateTimeOffset.UtcNow);
-        await using RpcPair pair = Served(new RateLimitAuthorizer(Authorizer(TestKeys.Server, clock), timeProvider: clock));
+        await using RpcPair pair = await ServedAsync(new RateLimitAuthorizer(Authorizer(TestKeys.Server, clock), timeProvider: clock));
         RpcStub stub = pair.Client.CreateStub(pair.ServerPeer, authorizer: Authorizer(TestKeys.Client, clock));
         for (int i = 0; i < 20; i++)
         {
@@ -174,7 +174,7 @@ public sealed class AuthorizedCallTests
     [Fact]
     public async Task Unary_stream_responses_are_each_signed_and_a_rejected_request_gets_an_empty_stream()
     {
-        await using RpcPair pair = Served(Authorizer(TestKeys.Server));
+        await using RpcPair pair = await ServedAsync(Authorizer(TestKeys.Server));
         RpcStub stub = pair.Client.CreateStub(pair.ServerPeer, authorizer: Authorizer(TestKeys.Client));
         var indexes = new List<int>();
         await foreach (EchoResponse r in stub.CallUnaryStreamAsync(CountMethod, new EchoRequest { Count = 5 }, TestTimeout.Token()))
@@ -197,7 +197,7 @@ public sealed class AuthorizedCallTests
     [Fact]
     public async Task Rsa_keys_sign_and_validate_with_pss()
     {
-        await using RpcPair pair = Served(Authorizer(TestKeys.Rsa("A")));
+        await using RpcPair pair = await ServedAsync(Authorizer(TestKeys.Rsa("A")));
         RpcStub stub = pair.Client.CreateStub(pair.ServerPeer, authorizer: Authorizer(TestKeys.Rsa("B")));
         EchoResponse response = await stub.CallUnaryAsync(EchoMethod, new EchoRequest { Text = "rsa" }, TestTimeout.Token());
         Assert.Equal("rsa", response.Text);
@@ -208,7 +208,7 @@ public sealed class AuthorizedCallTests
     [Fact]
     public async Task A_stub_with_an_authorizer_refuses_messages_without_an_auth_field()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         RpcStub stub = pair.Client.CreateStub(pair.ServerPeer, authorizer: Authorizer(TestKeys.Client));
         var plain = RpcMethod.Unary(Echo, PlainRequest.Parser, EchoResponse.Parser);
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await stub.CallUnaryAsync(plain, new PlainRequest(), TestTimeout.Token()));
@@ -245,4 +245,14 @@ public sealed class AuthorizedCallTests
             return allowed is null ? throw new HttpRequestException("chain unreachable") : ValueTask.FromResult(signer.PublicKey == allowed);
         }
     }
+}
+
+public sealed class AuthorizedCallOverYamuxTests : AuthorizedCallTests
+{
+    private protected override RpcTransportKind Kind => RpcTransportKind.Yamux;
+}
+
+public sealed class AuthorizedCallOverHostTests : AuthorizedCallTests
+{
+    private protected override RpcTransportKind Kind => RpcTransportKind.Host;
 }

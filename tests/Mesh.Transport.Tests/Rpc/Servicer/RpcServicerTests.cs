@@ -19,7 +19,7 @@ public sealed class RpcServicerTests
     [Fact]
     public async Task A_namespaced_servicer_serves_namespace_qualified_protocol_ids()
     {
-        await using RpcPair pair = RpcPair.Create(@namespace: "subnet-7");
+        await using RpcPair pair = await RpcPair.CreateAsync(RpcTransportKind.Yamux, @namespace: "subnet-7");
         var method = RpcMethod.Unary("Echo.rpc_echo", EchoRequest.Parser, EchoResponse.Parser);
         pair.Servicer.AddUnary(method, EchoAsync);
         Assert.Equal(["subnet-7::Echo.rpc_echo"], pair.Servicer.Protocols);
@@ -33,7 +33,7 @@ public sealed class RpcServicerTests
     [Fact]
     public async Task Registering_a_name_twice_is_refused_and_removal_frees_it()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await RpcPair.CreateAsync(RpcTransportKind.Yamux);
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>("Echo.rpc_echo", EchoRequest.Parser, EchoAsync);
         Assert.Throws<InvalidOperationException>(() => pair.Servicer.AddUnary<EchoRequest, EchoResponse>("Echo.rpc_echo", EchoRequest.Parser, EchoAsync));
         Assert.True(pair.Servicer.Remove("Echo.rpc_echo"));
@@ -43,8 +43,8 @@ public sealed class RpcServicerTests
     [Fact]
     public async Task Disposing_the_servicer_removes_every_handler_it_added()
     {
-        await using RpcPair pair = RpcPair.Create();
-        var servicer = new RpcServicer(pair.ServerEndpoint);
+        await using RpcPair pair = await RpcPair.CreateAsync(RpcTransportKind.Yamux);
+        var servicer = new RpcServicer(pair.ServerTransport);
         servicer.AddUnary<EchoRequest, EchoResponse>("A.rpc_a", EchoRequest.Parser, EchoAsync);
         servicer.AddStreamStream<EchoRequest, EchoResponse>("A.rpc_b", EchoRequest.Parser, (requests, _) => Empty());
         await pair.Client.CallUnaryAsync(pair.ServerPeer, "A.rpc_a", new EchoRequest(), EchoResponse.Parser, TestTimeout.Token());
@@ -63,7 +63,7 @@ public sealed class RpcServicerTests
     [Fact]
     public async Task A_method_descriptor_of_the_wrong_shape_is_refused()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await RpcPair.CreateAsync(RpcTransportKind.Yamux);
         var streaming = RpcMethod.StreamStream("X.rpc_x", EchoRequest.Parser, EchoResponse.Parser);
         Assert.Throws<ArgumentException>(() => pair.Servicer.AddUnary(streaming, EchoAsync));
         RpcStub stub = pair.Client.CreateStub(pair.ServerPeer);

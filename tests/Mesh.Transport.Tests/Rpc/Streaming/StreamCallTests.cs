@@ -11,7 +11,7 @@ using Mesh.Transport.Yamux;
 namespace Mesh.Transport.Tests.Rpc.Streaming;
 
 /// <summary>The three streaming shapes end to end over yamux: order, errors, unary-input rules, cancellation, backpressure, limits.</summary>
-public sealed class StreamCallTests
+public abstract class StreamCallTests : RpcTransportTests
 {
     private const string Counter = "StreamProtocol.rpc_count";
     private const string Sum = "StreamProtocol.rpc_sum";
@@ -64,7 +64,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task Unary_stream_delivers_every_response_in_order()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddUnaryStream<EchoRequest, EchoResponse>(Counter, EchoRequest.Parser, CountAsync);
         var got = new List<EchoResponse>();
         await foreach (EchoResponse r in pair.Client.CallUnaryStreamAsync(pair.ServerPeer, Counter, new EchoRequest { Text = "x", Count = 100 }, EchoResponse.Parser, TestTimeout.Token()))
@@ -78,7 +78,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task Unary_stream_with_no_responses_is_an_empty_stream()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddUnaryStream<EchoRequest, EchoResponse>(Counter, EchoRequest.Parser, CountAsync);
         int n = 0;
         await foreach (EchoResponse _ in pair.Client.CallUnaryStreamAsync(pair.ServerPeer, Counter, new EchoRequest { Count = 0 }, EchoResponse.Parser, TestTimeout.Token()))
@@ -91,7 +91,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task Stream_unary_gets_one_response_for_all_requests()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddStreamUnary<EchoRequest, EchoResponse>(Sum, EchoRequest.Parser, SumAsync);
         EchoResponse response = await pair.Client.CallStreamUnaryAsync(pair.ServerPeer, Sum, Requests(50), EchoResponse.Parser, TestTimeout.Token());
         Assert.Equal(Enumerable.Range(0, 50).Sum(), response.Index);
@@ -101,7 +101,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task Stream_stream_echoes_while_requests_are_still_being_sent()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddStreamStream<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, EchoAllAsync);
         var got = new List<string>();
         await foreach (EchoResponse r in pair.Client.CallStreamStreamAsync(pair.ServerPeer, Echo, Requests(200, payloadSize: 1000), EchoResponse.Parser, TestTimeout.Token()))
@@ -115,7 +115,7 @@ public sealed class StreamCallTests
     public async Task Stream_stream_is_truly_interleaved()
     {
         // Each request is only produced after the previous response arrived: a deadlock if either side buffered.
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddStreamStream<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, EchoAllAsync);
         var responses = System.Threading.Channels.Channel.CreateUnbounded<EchoResponse>();
 
@@ -142,7 +142,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task A_handler_exception_arrives_after_the_responses_already_sent_as_an_RPCError_with_str_e()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddUnaryStream<EchoRequest, EchoResponse>(Counter, EchoRequest.Parser, CountAsync);
         var got = new List<int>();
         RpcHandlerException error = await Assert.ThrowsAsync<RpcHandlerException>(async () =>
@@ -159,7 +159,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task A_unary_input_handler_given_two_requests_fails_with_meshs_asingle_text()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         int calls = 0;
         pair.Servicer.AddUnaryStream<EchoRequest, EchoResponse>(Counter, EchoRequest.Parser, (r, c) =>
         {
@@ -186,7 +186,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task Stream_unary_answered_with_two_responses_is_a_protocol_violation_at_the_caller()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddStreamStream<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, EchoAllAsync);
         RpcException error = await Assert.ThrowsAsync<RpcException>(async () =>
             await pair.Client.CallStreamUnaryAsync(pair.ServerPeer, Echo, Requests(2), EchoResponse.Parser, TestTimeout.Token()));
@@ -196,7 +196,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task Stopping_the_enumeration_early_cancels_the_handler_at_the_callee()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddUnaryStream<EchoRequest, EchoResponse>(Counter, EchoRequest.Parser, Endless);
 
@@ -224,7 +224,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task Cancelling_the_token_cancels_the_handler_and_the_enumeration()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddStreamUnary<EchoRequest, EchoResponse>(Sum, EchoRequest.Parser, async (requests, context) =>
@@ -252,7 +252,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task A_caller_that_closes_its_side_before_end_of_stream_cancels_the_handler()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddStreamUnary<EchoRequest, EchoResponse>(Sum, EchoRequest.Parser, async (requests, context) =>
         {
@@ -260,7 +260,7 @@ public sealed class StreamCallTests
             return await SumAsync(requests, context);
         });
         CancellationToken ct = TestTimeout.Token();
-        await using IRpcStream stream = await pair.ClientEndpoint.OpenStreamAsync(pair.ServerPeer, Sum, ct);
+        await using IRpcStream stream = await pair.ClientTransport.OpenStreamAsync(pair.ServerPeer, Sum, ct);
         await WriteMessageAsync(stream.Output, new EchoRequest { Count = 1 }, ct);
         await stream.Output.CompleteAsync(); // no END_OF_STREAM: the caller gave up
         await TestTimeout.Within(handlerCancelled.Task);
@@ -271,7 +271,7 @@ public sealed class StreamCallTests
     {
         // A small yamux window so that flow control bites quickly; 4 KiB requests.
         var yamux = new YamuxOptions { InitialStreamWindowSize = 256 * 1024, MaxStreamWindowSize = 256 * 1024 };
-        await using RpcPair pair = RpcPair.Create(yamux: yamux);
+        await using RpcPair pair = await CreatePairAsync(yamux: yamux);
         int parsed = 0;
         var parser = new MessageParser<EchoRequest>(() =>
         {
@@ -317,7 +317,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task A_reset_while_the_callee_is_backpressured_still_cancels_its_handler()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddStreamUnary<EchoRequest, EchoResponse>(Sum, EchoRequest.Parser, async (requests, context) =>
@@ -328,7 +328,7 @@ public sealed class StreamCallTests
             return new EchoResponse();
         });
         CancellationToken ct = TestTimeout.Token();
-        await using IRpcStream stream = await pair.ClientEndpoint.OpenStreamAsync(pair.ServerPeer, Sum, ct);
+        await using IRpcStream stream = await pair.ClientTransport.OpenStreamAsync(pair.ServerPeer, Sum, ct);
         for (int i = 0; i < 20; i++)
         {
             await WriteMessageAsync(stream.Output, new EchoRequest { Count = i }, ct);
@@ -342,7 +342,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task Messages_far_larger_than_the_transport_window_go_through_in_both_directions()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddStreamStream<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, EchoAllAsync);
         int size = StreamFrameCodec.DefaultMaxMessageSize - 100;
         async IAsyncEnumerable<EchoRequest> Big()
@@ -368,7 +368,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task An_oversized_request_is_refused_locally_and_an_oversized_response_becomes_an_error()
     {
-        await using RpcPair pair = RpcPair.Create(new RpcOptions { MaxStreamMessageSize = 1000 });
+        await using RpcPair pair = await CreatePairAsync(new RpcOptions { MaxStreamMessageSize = 1000 });
         pair.Servicer.AddStreamStream<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, EchoAllAsync);
         pair.Servicer.AddUnaryStream<EchoRequest, EchoResponse>(Counter, EchoRequest.Parser, CountAsync);
         RpcMessageTooLargeException local = await Assert.ThrowsAsync<RpcMessageTooLargeException>(async () =>
@@ -402,7 +402,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task A_caller_declaring_an_oversized_frame_is_reset_and_the_handler_cancelled()
     {
-        await using RpcPair pair = RpcPair.Create(new RpcOptions { MaxStreamMessageSize = 1000 });
+        await using RpcPair pair = await CreatePairAsync(new RpcOptions { MaxStreamMessageSize = 1000 });
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddStreamUnary<EchoRequest, EchoResponse>(Sum, EchoRequest.Parser, async (requests, context) =>
         {
@@ -410,7 +410,7 @@ public sealed class StreamCallTests
             return await SumAsync(requests, context);
         });
         CancellationToken ct = TestTimeout.Token();
-        await using IRpcStream stream = await pair.ClientEndpoint.OpenStreamAsync(pair.ServerPeer, Sum, ct);
+        await using IRpcStream stream = await pair.ClientTransport.OpenStreamAsync(pair.ServerPeer, Sum, ct);
         byte[] header = new byte[StreamFrameCodec.HeaderLength];
         StreamFrameCodec.WriteHeader(header, StreamFrameMarker.Message, 1001);
         await stream.Output.WriteAsync(header, ct);
@@ -421,8 +421,8 @@ public sealed class StreamCallTests
     [Fact]
     public async Task A_callee_declaring_an_oversized_frame_is_a_typed_error_at_the_caller()
     {
-        await using RpcPair pair = RpcPair.Create(new RpcOptions { MaxStreamMessageSize = 1000 });
-        pair.ServerEndpoint.SetHandler(Counter, async (stream, ct) =>
+        await using RpcPair pair = await CreatePairAsync(new RpcOptions { MaxStreamMessageSize = 1000 });
+        pair.ServerTransport.SetHandler(Counter, async (stream, ct) =>
         {
             byte[] header = new byte[StreamFrameCodec.HeaderLength];
             StreamFrameCodec.WriteHeader(header, StreamFrameMarker.Message, ulong.MaxValue);
@@ -441,8 +441,8 @@ public sealed class StreamCallTests
     [Fact]
     public async Task A_callee_cutting_a_frame_short_is_a_typed_error_not_a_silent_end()
     {
-        await using RpcPair pair = RpcPair.Create();
-        pair.ServerEndpoint.SetHandler(Counter, async (stream, ct) =>
+        await using RpcPair pair = await CreatePairAsync();
+        pair.ServerTransport.SetHandler(Counter, async (stream, ct) =>
         {
             byte[] header = new byte[StreamFrameCodec.HeaderLength];
             StreamFrameCodec.WriteHeader(header, StreamFrameMarker.Message, 10);
@@ -462,9 +462,9 @@ public sealed class StreamCallTests
     [Fact]
     public async Task The_wire_is_mesh_framing_requests_then_end_of_stream_and_no_half_close()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        pair.ServerEndpoint.SetHandler(Sum, async (stream, ct) =>
+        pair.ServerTransport.SetHandler(Sum, async (stream, ct) =>
         {
             // Read exactly two frames and END_OF_STREAM, check the caller keeps its side open, then answer.
             var all = new ArrayBufferWriter<byte>();
@@ -499,7 +499,7 @@ public sealed class StreamCallTests
     [Fact]
     public async Task An_unknown_streaming_protocol_is_a_typed_error()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         await Assert.ThrowsAsync<RpcProtocolNotSupportedException>(async () =>
         {
             await foreach (EchoResponse _ in pair.Client.CallUnaryStreamAsync(pair.ServerPeer, "Nope.rpc_x", new EchoRequest(), EchoResponse.Parser, TestTimeout.Token()))
@@ -511,17 +511,19 @@ public sealed class StreamCallTests
     [Fact]
     public async Task A_failing_request_source_surfaces_its_own_exception_and_resets_the_call()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
+        var handlerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddStreamUnary<EchoRequest, EchoResponse>(Sum, EchoRequest.Parser, async (requests, context) =>
         {
             await using CancellationTokenRegistration registration = context.CancellationToken.Register(() => handlerCancelled.TrySetResult());
+            handlerStarted.TrySetResult();
             return await SumAsync(requests, context);
         });
         async IAsyncEnumerable<EchoRequest> Failing()
         {
             yield return new EchoRequest { Count = 1 };
-            await Task.Yield();
+            await handlerStarted.Task.WaitAsync(TestTimeout.Token());
             throw new FormatException("source broke");
         }
         FormatException error = await Assert.ThrowsAsync<FormatException>(async () =>
@@ -543,4 +545,14 @@ public sealed class StreamCallTests
         message.WriteTo(output);
         await output.FlushAsync(ct);
     }
+}
+
+public sealed class StreamCallOverYamuxTests : StreamCallTests
+{
+    private protected override RpcTransportKind Kind => RpcTransportKind.Yamux;
+}
+
+public sealed class StreamCallOverHostTests : StreamCallTests
+{
+    private protected override RpcTransportKind Kind => RpcTransportKind.Host;
 }

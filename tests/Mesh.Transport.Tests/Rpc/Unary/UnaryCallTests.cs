@@ -11,7 +11,7 @@ using Mesh.Transport.Tests.Rpc.Messages;
 namespace Mesh.Transport.Tests.Rpc.Unary;
 
 /// <summary>Unary calls end to end over yamux streams: replies, handler errors, limits, cancellation, raw misbehaving peers.</summary>
-public sealed class UnaryCallTests
+public abstract class UnaryCallTests : RpcTransportTests
 {
     private const string Echo = "EchoProtocol.rpc_echo";
 
@@ -21,7 +21,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task A_call_returns_the_handlers_response_and_the_handler_sees_the_caller()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         RpcContext seen = default;
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, (request, context) =>
         {
@@ -40,7 +40,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task Many_concurrent_calls_each_get_their_own_reply()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, EchoAsync);
         CancellationToken ct = TestTimeout.Token();
         EchoResponse[] replies = await Task.WhenAll(Enumerable.Range(0, 64).Select(i =>
@@ -54,7 +54,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task A_handler_exception_becomes_an_error_reply_in_python_repr_form_and_the_servicer_keeps_serving()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, (request, _) =>
             request.Text == "fail" ? throw new InvalidOperationException("it's broken") : EchoAsync(request, default));
         CancellationToken ct = TestTimeout.Token();
@@ -68,7 +68,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task A_handler_can_choose_its_exact_error_text()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, (_, _) => throw new RpcHandlerErrorException("ValueError('boom')"));
         RpcHandlerException error = await Assert.ThrowsAsync<RpcHandlerException>(async () =>
             await pair.Client.CallUnaryAsync(pair.ServerPeer, Echo, new EchoRequest(), EchoResponse.Parser, TestTimeout.Token()));
@@ -78,7 +78,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task A_handler_returning_null_answers_like_python_returning_none()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, (_, _) => ValueTask.FromResult<EchoResponse>(null!));
         RpcRequestRejectedException error = await Assert.ThrowsAsync<RpcRequestRejectedException>(async () =>
             await pair.Client.CallUnaryAsync(pair.ServerPeer, Echo, new EchoRequest(), EchoResponse.Parser, TestTimeout.Token()));
@@ -88,7 +88,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task An_unknown_protocol_is_a_typed_error_at_the_caller()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         RpcProtocolNotSupportedException error = await Assert.ThrowsAsync<RpcProtocolNotSupportedException>(async () =>
             await pair.Client.CallUnaryAsync(pair.ServerPeer, "NoSuch.rpc_thing", new EchoRequest(), EchoResponse.Parser, TestTimeout.Token()));
         Assert.Equal("NoSuch.rpc_thing", error.Protocol);
@@ -98,7 +98,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task An_oversized_request_is_refused_before_anything_is_sent()
     {
-        await using RpcPair pair = RpcPair.Create(new RpcOptions { MaxUnaryMessageSize = 1024 });
+        await using RpcPair pair = await CreatePairAsync(new RpcOptions { MaxUnaryMessageSize = 1024 });
         int calls = 0;
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, (request, context) =>
         {
@@ -109,7 +109,7 @@ public sealed class UnaryCallTests
             await pair.Client.CallUnaryAsync(pair.ServerPeer, Echo, new EchoRequest { Payload = ByteString.CopyFrom(new byte[1000]) }, EchoResponse.Parser, TestTimeout.Token()));
         Assert.True(error.IsLocal);
         Assert.Equal(1024, error.Limit);
-        Assert.Equal(0, Volatile.Read(ref pair.ServerEndpoint.ActiveInbound));
+        Assert.Equal(0, Volatile.Read(ref pair.ServerTransport.ActiveInbound));
         Assert.Equal(0, calls);
 
         // Just under the limit goes through.
@@ -120,7 +120,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task An_oversized_response_becomes_the_size_error_instead_of_silence()
     {
-        await using RpcPair pair = RpcPair.Create(new RpcOptions { MaxUnaryMessageSize = 4096 });
+        await using RpcPair pair = await CreatePairAsync(new RpcOptions { MaxUnaryMessageSize = 4096 });
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, (_, _) =>
             ValueTask.FromResult(new EchoResponse { Payload = ByteString.CopyFrom(new byte[5000]) }));
         RpcHandlerException error = await Assert.ThrowsAsync<RpcHandlerException>(async () =>
@@ -131,7 +131,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task The_4_MiB_default_limit_allows_a_response_of_just_under_4_MiB()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         int payload = UnaryEnvelopeCodec.DefaultMaxMessageSize - 64;
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, (_, _) =>
             ValueTask.FromResult(new EchoResponse { Payload = ByteString.CopyFrom(new byte[payload]) }));
@@ -142,7 +142,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task Cancelling_the_call_cancels_the_handler_at_the_callee()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, async (_, context) =>
@@ -171,7 +171,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task A_caller_that_closes_its_write_side_cancels_the_handler_and_gets_no_reply()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, async (_, context) =>
         {
@@ -180,7 +180,7 @@ public sealed class UnaryCallTests
             return new EchoResponse();
         });
         CancellationToken ct = TestTimeout.Token();
-        await using IRpcStream stream = await pair.ClientEndpoint.OpenStreamAsync(pair.ServerPeer, Echo, ct);
+        await using IRpcStream stream = await pair.ClientTransport.OpenStreamAsync(pair.ServerPeer, Echo, ct);
         UnaryEnvelopeCodec.WriteCallFrame(stream.Output, Guid.NewGuid(), pair.ServerPeer.Bytes, Echo, new EchoRequest().ToByteArray());
         await stream.Output.FlushAsync(ct);
         await stream.Output.CompleteAsync(); // the daemon's notifyWhenClosed sees EOF
@@ -193,7 +193,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task Stray_bytes_after_the_request_also_cancel_the_handler()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, async (_, context) =>
         {
@@ -202,7 +202,7 @@ public sealed class UnaryCallTests
             return new EchoResponse();
         });
         CancellationToken ct = TestTimeout.Token();
-        await using IRpcStream stream = await pair.ClientEndpoint.OpenStreamAsync(pair.ServerPeer, Echo, ct);
+        await using IRpcStream stream = await pair.ClientTransport.OpenStreamAsync(pair.ServerPeer, Echo, ct);
         UnaryEnvelopeCodec.WriteCallFrame(stream.Output, Guid.NewGuid(), pair.ServerPeer.Bytes, Echo, new EchoRequest().ToByteArray());
         await stream.Output.FlushAsync(ct);
         await stream.Output.WriteAsync(new byte[] { 0x42 }, ct);
@@ -212,7 +212,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task A_request_that_does_not_parse_gets_pythons_decode_error_text()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, EchoAsync);
         (UnaryEnvelope reply, _) = await RawCallAsync(pair, Echo, Guid.NewGuid(), Echo, [0xff, 0xff, 0xff]);
         Assert.Equal(UnaryResultKind.Error, reply.ResultKind);
@@ -222,7 +222,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task A_request_whose_proto_field_names_another_handler_is_answered_with_an_error()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, EchoAsync);
         (UnaryEnvelope reply, _) = await RawCallAsync(pair, Echo, Guid.NewGuid(), "EchoProtocol.rpc_other", new EchoRequest().ToByteArray());
         Assert.Equal(UnaryResultKind.Error, reply.ResultKind);
@@ -232,7 +232,7 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task The_reply_carries_the_requests_call_id()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, EchoAsync);
         Guid callId = Guid.NewGuid();
         (UnaryEnvelope reply, byte[] callIdBytes) = await RawCallAsync(pair, Echo, callId, Echo, new EchoRequest { Text = "x" }.ToByteArray());
@@ -243,10 +243,10 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task A_call_id_that_is_not_16_bytes_is_dropped_without_reply_as_the_daemon_does()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, EchoAsync);
         CancellationToken ct = TestTimeout.Token();
-        await using IRpcStream stream = await pair.ClientEndpoint.OpenStreamAsync(pair.ServerPeer, Echo, ct);
+        await using IRpcStream stream = await pair.ClientTransport.OpenStreamAsync(pair.ServerPeer, Echo, ct);
         var message = new PersistentConnectionRequest
         {
             CallId = ByteString.CopyFrom(1, 2, 3),
@@ -259,10 +259,10 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task A_caller_declaring_an_oversized_request_is_reset_without_the_body_being_read()
     {
-        await using RpcPair pair = RpcPair.Create(new RpcOptions { MaxUnaryMessageSize = 1024 });
+        await using RpcPair pair = await CreatePairAsync(new RpcOptions { MaxUnaryMessageSize = 1024 });
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, EchoAsync);
         CancellationToken ct = TestTimeout.Token();
-        await using IRpcStream stream = await pair.ClientEndpoint.OpenStreamAsync(pair.ServerPeer, Echo, ct);
+        await using IRpcStream stream = await pair.ClientTransport.OpenStreamAsync(pair.ServerPeer, Echo, ct);
         await stream.Output.WriteAsync(new byte[] { 0x81, 0x08 }, ct); // declares 1025 bytes, sends none
         await Assert.ThrowsAnyAsync<IOException>(async () => await ReadToEndAsync(stream.Input, ct));
     }
@@ -270,8 +270,8 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task A_callee_declaring_an_oversized_reply_is_a_typed_error_at_the_caller()
     {
-        await using RpcPair pair = RpcPair.Create(new RpcOptions { MaxUnaryMessageSize = 1024 });
-        pair.ServerEndpoint.SetHandler(Echo, async (stream, ct) =>
+        await using RpcPair pair = await CreatePairAsync(new RpcOptions { MaxUnaryMessageSize = 1024 });
+        pair.ServerTransport.SetHandler(Echo, async (stream, ct) =>
         {
             await DrainOneFrameAsync(stream.Input, ct);
             await stream.Output.WriteAsync(new byte[] { 0x81, 0x08 }, ct);
@@ -286,8 +286,8 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task A_callee_closing_without_a_reply_is_a_protocol_violation_at_the_caller()
     {
-        await using RpcPair pair = RpcPair.Create();
-        pair.ServerEndpoint.SetHandler(Echo, async (stream, ct) =>
+        await using RpcPair pair = await CreatePairAsync();
+        pair.ServerTransport.SetHandler(Echo, async (stream, ct) =>
         {
             await DrainOneFrameAsync(stream.Input, ct);
             await stream.DisposeAsync();
@@ -300,8 +300,8 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task A_callee_resetting_the_stream_is_a_transport_failure_at_the_caller()
     {
-        await using RpcPair pair = RpcPair.Create();
-        pair.ServerEndpoint.SetHandler(Echo, async (stream, ct) =>
+        await using RpcPair pair = await CreatePairAsync();
+        pair.ServerTransport.SetHandler(Echo, async (stream, ct) =>
         {
             await DrainOneFrameAsync(stream.Input, ct);
             stream.Reset();
@@ -314,8 +314,8 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task A_reply_that_is_not_a_unary_response_is_a_protocol_violation()
     {
-        await using RpcPair pair = RpcPair.Create();
-        pair.ServerEndpoint.SetHandler(Echo, async (stream, ct) =>
+        await using RpcPair pair = await CreatePairAsync();
+        pair.ServerTransport.SetHandler(Echo, async (stream, ct) =>
         {
             await DrainOneFrameAsync(stream.Input, ct);
             UnaryEnvelopeCodec.WriteCallFrame(stream.Output, Guid.NewGuid(), [], "x", []);
@@ -330,12 +330,15 @@ public sealed class UnaryCallTests
     [Fact]
     public async Task A_removed_handler_is_no_longer_served()
     {
-        await using RpcPair pair = RpcPair.Create();
+        await using RpcPair pair = await CreatePairAsync();
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, EchoAsync);
         CancellationToken ct = TestTimeout.Token();
         await pair.Client.CallUnaryAsync(pair.ServerPeer, Echo, new EchoRequest(), EchoResponse.Parser, ct);
         Assert.True(pair.Servicer.Remove(Echo));
         Assert.False(pair.Servicer.Remove(Echo));
+        // Over a host, the caller learns of the removal through identify push (like go-libp2p, it negotiates lazily
+        // with peers that advertised the protocol).
+        await pair.ClientSeesServerSupportAsync(Echo, supported: false, ct);
         await Assert.ThrowsAsync<RpcProtocolNotSupportedException>(async () =>
             await pair.Client.CallUnaryAsync(pair.ServerPeer, Echo, new EchoRequest(), EchoResponse.Parser, ct));
     }
@@ -343,7 +346,7 @@ public sealed class UnaryCallTests
     internal static async Task<(UnaryEnvelope Reply, byte[] CallId)> RawCallAsync(RpcPair pair, string protocol, Guid callId, string proto, byte[] data)
     {
         CancellationToken ct = TestTimeout.Token();
-        await using IRpcStream stream = await pair.ClientEndpoint.OpenStreamAsync(pair.ServerPeer, protocol, ct);
+        await using IRpcStream stream = await pair.ClientTransport.OpenStreamAsync(pair.ServerPeer, protocol, ct);
         UnaryEnvelopeCodec.WriteCallFrame(stream.Output, callId, pair.ServerPeer.Bytes, proto, data);
         await stream.Output.FlushAsync(ct);
         byte[] frame = await ReadAllBytesAsync(stream.Input, ct);
@@ -399,4 +402,14 @@ public sealed class UnaryCallTests
             }
         }
     }
+}
+
+public sealed class UnaryCallOverYamuxTests : UnaryCallTests
+{
+    private protected override RpcTransportKind Kind => RpcTransportKind.Yamux;
+}
+
+public sealed class UnaryCallOverHostTests : UnaryCallTests
+{
+    private protected override RpcTransportKind Kind => RpcTransportKind.Host;
 }
