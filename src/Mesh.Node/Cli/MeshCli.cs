@@ -23,6 +23,9 @@ public static class MeshCli
             PerfCommand.Create(),
             KeygenCommand.Create(),
             KeyviewCommand.Create(),
+            DhtCommand.Create(),
+            GetCommand.Create(),
+            StoreCommand.Create(),
         };
         return root;
     }
