@@ -102,7 +102,12 @@ public sealed partial class KadDht
                 bool stop = false;
                 lock (lockValues)
                 {
-                    if (response.Record is { } record && AcceptReceived(peer, key.Span, record))
+                    if (needed > 0 && values.Count >= needed)
+                    {
+                        // Answers still in flight when the quorum was reached are not counted.
+                        stop = true;
+                    }
+                    else if (response.Record is { } record && AcceptReceived(peer, key.Span, record))
                     {
                         values.Add((peer, record.Value.ToArray()));
                         stop = needed > 0 && values.Count >= needed;

@@ -66,8 +66,9 @@ public static class KadMessageCodec
     public static OperationStatus TryReadFrame(ref ReadOnlySequence<byte> buffer, out KadMessage? message, out KadMessageError error, int maxMessageSize = DefaultMaxMessageSize)
     {
         message = null;
-        OperationStatus status = LengthPrefixed.TryRead(ref buffer, maxMessageSize, out ReadOnlySequence<byte> body, out FramingError framing);
-        // LengthPrefixed only moves the buffer on Done; keep a copy to restore it if the body is rejected.
+        // LengthPrefixed moves the buffer on Done only; work on a copy so a rejected body leaves the caller's untouched.
+        ReadOnlySequence<byte> rest = buffer;
+        OperationStatus status = LengthPrefixed.TryRead(ref rest, maxMessageSize, out ReadOnlySequence<byte> body, out FramingError framing);
         if (status != OperationStatus.Done)
         {
             error = framing switch
@@ -96,7 +97,12 @@ public static class KadMessageCodec
                 ArrayPool<byte>.Shared.Return(scratch);
             }
         }
-        return error == KadMessageError.None ? OperationStatus.Done : OperationStatus.InvalidData;
+        if (error != KadMessageError.None)
+        {
+            return OperationStatus.InvalidData;
+        }
+        buffer = rest;
+        return OperationStatus.Done;
     }
 
     /// <summary>Decodes one protobuf body (no length prefix). Copies everything it keeps.</summary>
