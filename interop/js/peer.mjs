@@ -249,7 +249,8 @@ async function echoMany (node, ma, streams, bytes) {
 // ---- kad-dht commands (keys and values travel as hex) ----
 const fromHex = (h) => new Uint8Array(Buffer.from(h, 'hex'))
 const cidOf = (multihashHex) => CID.createV1(0x55, Digest.decode(fromHex(multihashHex)))
-const peerJson = (p) => ({ id: p.id.toString(), addrs: (p.multiaddrs ?? []).map(a => a.toString()) })
+// (not `id`: answers carry the command id there)
+const peerJson = (p) => ({ peer: p.id.toString(), addrs: (p.multiaddrs ?? []).map(a => a.toString()) })
 let kadPrivateKey = null
 
 async function waitFor (predicate, ms, what) {
@@ -277,12 +278,12 @@ async function kadCommand (node, cmd) {
       return { size: dht.routingTable.size, peers }
     }
     case 'kad-put': {
-      let ok = 0; let errors = 0
+      let responses = 0; let errors = 0
       for await (const ev of dht.put(fromHex(cmd.key), fromHex(cmd.value))) {
-        if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'PUT_VALUE') ok++
+        if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'PUT_VALUE') responses++
         if (ev.name === 'QUERY_ERROR') errors++
       }
-      return { ok, errors }
+      return { responses, errors }
     }
     case 'kad-get': {
       const values = []

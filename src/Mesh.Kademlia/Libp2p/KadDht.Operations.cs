@@ -292,7 +292,7 @@ public sealed partial class KadDht
                 {
                     foreach (KadPeer provider in response.ProviderPeers)
                     {
-                        Add(provider.Id, provider.Addresses);
+                        Add(provider.Id, [.. provider.Addresses.Select(a => a.Decapsulate(MultiaddrProtocol.P2p))]);
                     }
                     enough = order.Count >= max;
                 }

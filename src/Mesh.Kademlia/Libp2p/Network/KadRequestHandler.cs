@@ -172,8 +172,10 @@ internal sealed class KadRequestHandler
             {
                 continue;
             }
-            _dht.Providers.Add(request.Key.Span, sender, provider.Addresses);
-            _dht.Host.PeerStore.AddAddresses(sender, provider.Addresses);
+            // Stored without the trailing /p2p/<sender> js appends (the peer id travels beside them).
+            Multiaddr[] addresses = [.. provider.Addresses.Select(a => a.Decapsulate(MultiaddrProtocol.P2p))];
+            _dht.Providers.Add(request.Key.Span, sender, addresses);
+            _dht.Host.PeerStore.AddAddresses(sender, addresses);
         }
         return null;
     }
