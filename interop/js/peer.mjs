@@ -14,6 +14,8 @@
 //       The `serve` node plus @libp2p/kad-dht on /ipfs/kad/1.0.0 as libp2p-specs §5c configures it (server mode unless
 //       --client, passthroughMapper, a test namespace `v` that accepts anything, `ipns` with the ipns package's
 //       validator and selector), with the kad-* commands below added to the command loop.
+//   node peer.mjs kad-server [--listen MULTIADDR]... [--bootstrap MULTIADDR]
+//       A kad node without the command loop (joins through --bootstrap, then a self lookup); runs until killed.
 //   node peer.mjs kad-bench --bootstrap MULTIADDR --count N --value-bytes B [--prefix P]
 //       A kad node that joins via MULTIADDR, then runs N sequential put+get pairs of /v/ keys and prints one JSON line
 //       of latencies ({"type":"kad-bench","put":[ms...],"get":[ms...]}), for bench/kad/run.sh.
@@ -436,15 +438,28 @@ async function serve (args, commands, kad = false) {
   await node.stop()
 }
 
+async function joinKad (node, bootstrap) {
+  const dht = node.services.dht
+  const conn = await node.dial(multiaddr(bootstrap))
+  await waitFor(async () => (await dht.routingTable.find(conn.remotePeer)) != null, 20_000, 'the bootstrap peer in the routing table')
+  // Fill the routing table the way js does on start (a self lookup).
+  for await (const _ of dht.getClosestPeers(node.peerId.toMultihash().bytes)) { /* drain */ }
+}
+
+async function kadServer (args) {
+  kadPrivateKey = await generateKeyPair('Ed25519')
+  const node = await createNode(args.listen, { client: false, privateKey: kadPrivateKey })
+  if (args.bootstrap) await joinKad(node, args.bootstrap)
+  out({ type: 'listening', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(a => a.toString()), protocols: node.getProtocols() })
+  return new Promise(() => {})
+}
+
 // Sequential put+get of /v/ keys against a swarm reached through one bootstrap peer (bench/kad/run.sh).
 async function kadBench (args) {
   kadPrivateKey = await generateKeyPair('Ed25519')
   const node = await createNode(['/ip4/127.0.0.1/tcp/0'], { client: false, privateKey: kadPrivateKey })
   const dht = node.services.dht
-  const conn = await node.dial(multiaddr(args.bootstrap))
-  await waitFor(async () => (await dht.routingTable.find(conn.remotePeer)) != null, 20_000, 'the bootstrap peer in the routing table')
-  // Fill the routing table the way js does on start (a self lookup).
-  for await (const _ of dht.getClosestPeers(node.peerId.toMultihash().bytes)) { /* drain */ }
+  await joinKad(node, args.bootstrap)
   const count = Number(args.count ?? 100)
   const value = new Uint8Array(Number(args.valueBytes ?? 64)).fill(7)
   const put = []; const get = []
@@ -469,6 +484,7 @@ async function main () {
   if (role === 'serve') return serve(args, true)
   if (role === 'kad') return serve(args, true, true)
   if (role === 'kad-bench') return kadBench(args)
+  if (role === 'kad-server') return kadServer(args)
   if (role === 'perf-server') return serve(args, false)
   if (role === 'perf-client') {
     const node = await createNode(['/ip4/127.0.0.1/tcp/0'])
