@@ -26,8 +26,15 @@ echo "== building mesh (Release)" >&2
 dotnet build -c Release "$ROOT/src/Mesh.Node" -o "$OUT/mesh" -nologo -v q >&2
 MESH=$OUT/mesh/mesh
 
+# Every node's pid goes to this file as well: nodes started inside $(...) run in a subshell whose PIDS the script never sees.
+PIDFILE=$OUT/pids
+: >"$PIDFILE"
 PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for p in "${PIDS[@]:-}" $(cat "$PIDFILE" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+  : >"$PIDFILE"
+  wait 2>/dev/null || true
+}
 trap cleanup EXIT
 
 # wait_for_line FILE PATTERN: up to 30 s.
@@ -37,7 +44,7 @@ start_mesh() { # LOG [BOOTSTRAP] -> first /p2p/ address
   local log=$1 boot=${2:-}
   if [ -n "$boot" ]; then "$MESH" kad serve --accept-namespace v --bootstrap "$boot" >"$log" 2>"$log.err" &
   else "$MESH" kad serve --accept-namespace v >"$log" 2>"$log.err" & fi
-  PIDS+=($!)
+  PIDS+=($!); echo $! >>"$PIDFILE"
   wait_for_line "$log" '/p2p/'
   grep -m1 '/p2p/' "$log"
 }
@@ -45,7 +52,7 @@ start_js() { # LOG [BOOTSTRAP] -> first address
   local log=$1 boot=${2:-}
   if [ -n "$boot" ]; then "$NODE" "$JS_PEER" kad-server --bootstrap "$boot" >"$log" 2>"$log.err" &
   else "$NODE" "$JS_PEER" kad-server >"$log" 2>"$log.err" & fi
-  PIDS+=($!)
+  PIDS+=($!); echo $! >>"$PIDFILE"
   wait_for_line "$log" 'listening'
   sed -n 's/.*"addrs":\["\([^"]*\)".*/\1/p' "$log" | head -1
 }
