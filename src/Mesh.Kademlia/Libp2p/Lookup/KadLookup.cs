@@ -30,8 +30,12 @@ internal sealed record KadLookupResult(IReadOnlyList<PeerId> Closest, int Querie
 /// returns). A request that throws counts as a failure; the lookup itself never throws for a peer's behaviour. When
 /// the token fires, in-flight requests are cancelled and the partial result is returned with
 /// <see cref="KadLookupResult.Cancelled"/> set; the caller decides whether that is an error.</para>
-/// <para>A small strategy of its own rather than the mesh DHT's beam search (src/Mesh.Kademlia/Traversal), which was
-/// not available when this was written and does not do α-in-flight termination over the k nearest nor disjoint paths.</para>
+/// <para>Why not the engine's <c>Traversal.BeamSearch</c> (hivemind <c>traverse_dht</c>, landed after this): its beam
+/// holds the nearest nodes heard of whether or not they answered, so a dead peer among the k nearest stays in the beam,
+/// narrows it, and the search ends with fewer than k answering peers, while the libp2p spec ends a lookup when the k
+/// nearest peers that did not fail have all answered, and PUT_VALUE / ADD_PROVIDER go to exactly those. It has no
+/// way to drop a failed node from the beam, and no disjoint paths; this loop is the small libp2p strategy, with the
+/// same single-owner, bounded-concurrency shape.</para>
 /// </remarks>
 internal sealed class KadLookup
 {
