@@ -30,6 +30,7 @@ public static class FuzzTargets
         new Kademlia.MsgPackFuzzTarget(),
         new Kademlia.RecordMarkersFuzzTarget(),
         new Kademlia.KadMessageFuzzTarget(),
+        new Kademlia.DhtMessagesFuzzTarget(),
     ];
 
     public static IFuzzTarget? Find(string name) =>

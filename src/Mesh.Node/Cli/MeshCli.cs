@@ -24,6 +24,9 @@ public static class MeshCli
             KeygenCommand.Create(),
             KeyviewCommand.Create(),
             KadCommand.Create(),
+            DhtCommand.Create(),
+            GetCommand.Create(),
+            StoreCommand.Create(),
         };
         return root;
     }
