@@ -360,13 +360,15 @@ public static class KadMessageCodec
         {
             length += FieldLength(GetRecordLength(record));
         }
-        foreach (KadPeer peer in message.CloserPeers)
+        // Indexed loops: foreach over an IReadOnlyList boxes its enumerator (an allocation per list per pass).
+        IReadOnlyList<KadPeer> closer = message.CloserPeers, providers = message.ProviderPeers;
+        for (int i = 0; i < closer.Count; i++)
         {
-            length += FieldLength(GetPeerLength(peer));
+            length += FieldLength(GetPeerLength(closer[i]));
         }
-        foreach (KadPeer peer in message.ProviderPeers)
+        for (int i = 0; i < providers.Count; i++)
         {
-            length += FieldLength(GetPeerLength(peer));
+            length += FieldLength(GetPeerLength(providers[i]));
         }
         if (message.ClusterLevelRaw != 0)
         {
@@ -463,13 +465,14 @@ public static class KadMessageCodec
                 pos += Encoding.UTF8.GetBytes(record.TimeReceived, destination[pos..]);
             }
         }
-        foreach (KadPeer peer in message.CloserPeers)
+        IReadOnlyList<KadPeer> closer = message.CloserPeers, providers = message.ProviderPeers;
+        for (int i = 0; i < closer.Count; i++)
         {
-            pos += WritePeer(destination[pos..], TagCloserPeers, peer);
+            pos += WritePeer(destination[pos..], TagCloserPeers, closer[i]);
         }
-        foreach (KadPeer peer in message.ProviderPeers)
+        for (int i = 0; i < providers.Count; i++)
         {
-            pos += WritePeer(destination[pos..], TagProviderPeers, peer);
+            pos += WritePeer(destination[pos..], TagProviderPeers, providers[i]);
         }
         if (message.ClusterLevelRaw != 0)
         {
@@ -485,9 +488,10 @@ public static class KadMessageCodec
         destination[pos++] = tag;
         pos += WriteVarint(destination[pos..], (ulong)GetPeerLength(peer));
         pos += WriteBytes(destination[pos..], TagPeerId, peer.Id.Bytes);
-        foreach (Multiaddr address in peer.Addresses)
+        IReadOnlyList<Multiaddr> addresses = peer.Addresses;
+        for (int i = 0; i < addresses.Count; i++)
         {
-            pos += WriteBytes(destination[pos..], TagPeerAddrs, address.Span);
+            pos += WriteBytes(destination[pos..], TagPeerAddrs, addresses[i].Span);
         }
         if (peer.Connection != KadConnectionType.NotConnected)
         {
@@ -523,9 +527,10 @@ public static class KadMessageCodec
             throw new ArgumentException("A kad peer entry needs a peer id.", nameof(peer));
         }
         long length = FieldLength(peer.Id.Bytes.Length);
-        foreach (Multiaddr address in peer.Addresses)
+        IReadOnlyList<Multiaddr> addresses = peer.Addresses;
+        for (int i = 0; i < addresses.Count; i++)
         {
-            length += FieldLength(address.Span.Length);
+            length += FieldLength(addresses[i].Span.Length);
         }
         if (peer.Connection != KadConnectionType.NotConnected)
         {
