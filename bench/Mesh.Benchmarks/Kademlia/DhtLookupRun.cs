@@ -17,8 +17,8 @@ internal static class DhtLookupRun
     {
         int tcpNodes = Arg(args, "--tcp-nodes", 30), memoryNodes = Arg(args, "--memory-nodes", 1000), lookups = Arg(args, "--lookups", 500);
         var options = new DhtNodeOptions { CacheLocally = false, CacheNearest = 0, CacheRefreshBeforeExpiry = TimeSpan.Zero, ReuseGetRequests = false };
-        Console.WriteLine("| swarm | operation | lookups | p50 | p99 | mean hops | RPCs per lookup |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+        Console.WriteLine("| swarm | operation | lookups | p50 | p99 | mean hops | RPCs per lookup | allocated per lookup (whole process) |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach ((int nodes, bool tcp) in new[] { (tcpNodes, true), (memoryNodes, false) })
         {
             if (nodes <= 1)
@@ -47,24 +47,27 @@ internal static class DhtLookupRun
         return 0;
     }
 
-    private static async Task<double[]> TimeAsync<T>(int count, Func<Task<T>> lookup)
+    private static async Task<(double[] Sorted, double AllocatedKb)> TimeAsync<T>(int count, Func<Task<T>> lookup)
     {
         var times = new double[count];
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
         for (int i = 0; i < count; i++)
         {
             long start = Stopwatch.GetTimestamp();
             await lookup();
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
+        double kb = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1024.0 / count;
         Array.Sort(times);
-        return times;
+        return (times, kb);
     }
 
-    private static void Print(string swarm, string operation, double[] sorted, DhtBenchSwarm counters)
+    private static void Print(string swarm, string operation, (double[] Sorted, double AllocatedKb) run, DhtBenchSwarm counters)
     {
+        double[] sorted = run.Sorted;
         double P(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {swarm} | {operation} | {sorted.Length} | {P(0.50):0.00} ms | {P(0.99):0.00} ms | {counters.MeanHops:0.00} | {counters.MeanCalls:0.0} |"));
+            $"| {swarm} | {operation} | {sorted.Length} | {P(0.50):0.00} ms | {P(0.99):0.00} ms | {counters.MeanHops:0.00} | {counters.MeanCalls:0.0} | {run.AllocatedKb:0} KB |"));
     }
 
     private static int Arg(string[] args, string name, int fallback)
