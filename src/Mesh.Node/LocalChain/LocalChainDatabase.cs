@@ -35,13 +35,6 @@ internal sealed class LocalChainDatabase
         {
             throw new DirectoryNotFoundException($"'{directory}' (for the local chain database '{path}')");
         }
-        if (reset)
-        {
-            foreach (string file in (string[])[full, full + "-wal", full + "-shm", full + "-journal"])
-            {
-                File.Delete(file);
-            }
-        }
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = full,
@@ -51,7 +44,7 @@ internal sealed class LocalChainDatabase
             DefaultTimeout = Math.Max(1, (int)busyTimeout.TotalSeconds),
         };
         var db = new LocalChainDatabase(builder.ToString(), full);
-        db.Initialise(busyTimeout);
+        db.Initialise(busyTimeout, reset);
         return db;
     }
 
@@ -86,7 +79,11 @@ internal sealed class LocalChainDatabase
         return result;
     }
 
-    private void Initialise(TimeSpan busyTimeout)
+    /// <summary>
+    /// Creates the schema. A reset drops every table first, inside the file rather than by deleting it: another local
+    /// node process (or a pooled connection) holding the old file open would otherwise keep using the unlinked copy.
+    /// </summary>
+    private void Initialise(TimeSpan busyTimeout, bool reset)
     {
         using SqliteConnection connection = Connect();
         using (SqliteCommand pragma = connection.CreateCommand())
@@ -95,6 +92,14 @@ internal sealed class LocalChainDatabase
             pragma.ExecuteNonQuery();
         }
         using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+        if (reset)
+        {
+            using SqliteCommand drop = connection.CreateCommand();
+            drop.Transaction = transaction;
+            drop.CommandText = "DROP TABLE IF EXISTS attestations; DROP TABLE IF EXISTS submissions; DROP TABLE IF EXISTS elections; " +
+                "DROP TABLE IF EXISTS stakes; DROP TABLE IF EXISTS nodes; DROP TABLE IF EXISTS hotkeys; DROP TABLE IF EXISTS subnets; DROP TABLE IF EXISTS meta;";
+            drop.ExecuteNonQuery();
+        }
         using (SqliteCommand schema = connection.CreateCommand())
         {
             schema.Transaction = transaction;

@@ -31,7 +31,7 @@ namespace Mesh.Node.LocalChain;
 /// The file survives restarts; <see cref="LocalChainOptions.Reset"/> (<c>--new_swarm</c>) starts a new chain.
 /// Thread-safe and multi-process-safe (<see cref="LocalChainDatabase"/>).
 /// </summary>
-public sealed class LocalChain : IHypertensorChain, IHypertensorAdmin
+public sealed class LocalHypertensor : IHypertensorChain, IHypertensorAdmin
 {
     /// <summary>The runtime's minimum subnet minimum stake (<c>MinSubnetMinStake</c>, 100 TENSOR).</summary>
     public static readonly UInt128 MinSubnetMinStake = 100 * Tensor.One;
@@ -46,7 +46,7 @@ public sealed class LocalChain : IHypertensorChain, IHypertensorAdmin
     private readonly TimeProvider _time;
     private long _transactionCounter;
 
-    private LocalChain(LocalChainDatabase db, LocalChainOptions options, long genesisUnixMs, TimeSpan blockTime, uint epochLength, bool created)
+    private LocalHypertensor(LocalChainDatabase db, LocalChainOptions options, long genesisUnixMs, TimeSpan blockTime, uint epochLength, bool created)
     {
         _db = db;
         Options = options;
@@ -76,7 +76,7 @@ public sealed class LocalChain : IHypertensorChain, IHypertensorAdmin
     public EthereumKeyPair? Signer => Options.Signer;
 
     /// <summary>Opens (or creates, or with <see cref="LocalChainOptions.Reset"/> recreates) the chain in its file.</summary>
-    public static LocalChain Open(LocalChainOptions options)
+    public static LocalHypertensor Open(LocalChainOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -104,11 +104,11 @@ public sealed class LocalChain : IHypertensorChain, IHypertensorAdmin
                 long.Parse(LocalChainDatabase.GetMeta(c, t, "block_ms") ?? "6000", CultureInfo.InvariantCulture),
                 uint.Parse(LocalChainDatabase.GetMeta(c, t, "epoch_length") ?? "20", CultureInfo.InvariantCulture), false);
         });
-        return new LocalChain(db, options, genesis, TimeSpan.FromMilliseconds(blockMs), epochLength, created);
+        return new LocalHypertensor(db, options, genesis, TimeSpan.FromMilliseconds(blockMs), epochLength, created);
     }
 
     /// <summary>The same chain with another signer (for the verbs' signed writes and tests acting as other nodes).</summary>
-    public LocalChain WithSigner(EthereumKeyPair? signer) =>
+    public LocalHypertensor WithSigner(EthereumKeyPair? signer) =>
         new(_db, Options with { Signer = signer, Reset = false }, GenesisUnixMilliseconds, BlockTime, EpochLength, created: false);
 
     // ------------------------------------------------------------------ clock
@@ -822,5 +822,5 @@ public sealed class LocalChain : IHypertensorChain, IHypertensorAdmin
     }
 }
 
-/// <summary>The outcome of <see cref="LocalChain.RegisterLocalNode"/>.</summary>
+/// <summary>The outcome of <see cref="LocalHypertensor.RegisterLocalNode"/>.</summary>
 public sealed record LocalNodeRegistration(uint SubnetNodeId, bool Created, string? PreviousPeerId);
