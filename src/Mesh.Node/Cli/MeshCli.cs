@@ -23,6 +23,12 @@ public static class MeshCli
             PerfCommand.Create(),
             KeygenCommand.Create(),
             KeyviewCommand.Create(),
+            RegisterSubnetCommand.Create(),
+            RegisterNodeCommand.Create(),
+            ActivateNodeCommand.Create(),
+            StakeCommand.Create(),
+            InfoCommands.CreateSubnet(),
+            InfoCommands.CreateNode(),
         };
         return root;
     }
