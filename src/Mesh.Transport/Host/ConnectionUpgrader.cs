@@ -20,7 +20,8 @@ internal sealed class ConnectionUpgrader
 {
     public const string NoiseProtocolId = "/noise";
 
-    private readonly PrivateKey _identity;
+    // One Noise static key for the host's lifetime (see NoiseStaticKey for why that is safe and what it saves).
+    private readonly NoiseStaticKey _noiseKey;
     private readonly IStreamMuxer _muxer;
     private readonly string[] _muxers;
     private readonly TimeSpan _timeout;
@@ -28,7 +29,7 @@ internal sealed class ConnectionUpgrader
 
     public ConnectionUpgrader(PrivateKey identity, IStreamMuxer muxer, TimeSpan timeout, ILogger logger)
     {
-        _identity = identity;
+        _noiseKey = NoiseStaticKey.Generate(identity);
         _muxer = muxer;
         _muxers = [muxer.ProtocolId];
         _timeout = timeout;
@@ -58,8 +59,8 @@ internal sealed class ConnectionUpgrader
 
             stage = HandshakeStage.Security;
             NoiseSecureChannel channel = isInitiator
-                ? await NoiseHandshake.InitiateAsync(secureInput, _identity, expectedPeer, _muxers, _logger, ct).ConfigureAwait(false)
-                : await NoiseHandshake.RespondAsync(secureInput, _identity, _muxers, _logger, ct).ConfigureAwait(false);
+                ? await NoiseHandshake.InitiateAsync(secureInput, _noiseKey, expectedPeer, _muxers, _logger, ct).ConfigureAwait(false)
+                : await NoiseHandshake.RespondAsync(secureInput, _noiseKey, _muxers, _logger, ct).ConfigureAwait(false);
 
             try
             {

@@ -8,8 +8,8 @@ namespace Mesh.Transport.Noise;
 /// <summary>
 /// Runs the noise-libp2p handshake (libp2p/specs noise/README.md: Noise_XX_25519_ChaChaPoly_SHA256, empty prologue,
 /// libp2p payloads in msgs 2 and 3, inlined muxer negotiation) on a raw connection and returns the
-/// <see cref="NoiseSecureChannel"/> over it. Each handshake uses a fresh static X25519 key (the spec allows per-session
-/// keys; nothing is stored), signed by the libp2p identity key.
+/// <see cref="NoiseSecureChannel"/> over it. The static X25519 key is a <see cref="NoiseStaticKey"/>: a host passes the
+/// one it keeps for its lifetime; the overloads that take a bare identity key make a fresh one per session.
 /// </summary>
 /// <remarks>
 /// The handshake reads the raw <see cref="IDuplexPipe.Input"/> only up to the end of its last message, so bytes the
@@ -20,8 +20,6 @@ namespace Mesh.Transport.Noise;
 /// </remarks>
 public static class NoiseHandshake
 {
-    private static readonly byte[] s_signaturePrefix = Encoding.ASCII.GetBytes(NoiseConstants.StaticKeySignaturePrefix);
-
     /// <summary>
     /// Dialer side. Verifies that the remote authenticates as <paramref name="expectedRemotePeer"/> (when given) and
     /// offers <paramref name="supportedMuxers"/> (in order of preference; empty to skip inlined muxer negotiation).
@@ -36,11 +34,24 @@ public static class NoiseHandshake
         ILogger logger,
         CancellationToken cancellationToken = default)
     {
-        if (expectedRemotePeer is { IsEmpty: true })
-        {
-            throw new ArgumentException("The expected remote peer is the empty PeerId; pass null to accept any peer.", nameof(expectedRemotePeer));
-        }
-        return HandshakeAsync(connection, localIdentity, isInitiator: true, expectedRemotePeer, supportedMuxers, logger, cancellationToken);
+        ArgumentNullException.ThrowIfNull(localIdentity);
+        ValidateExpectedPeer(expectedRemotePeer);
+        return OneSessionAsync(connection, NoiseStaticKey.Generate(localIdentity), isInitiator: true, expectedRemotePeer, supportedMuxers, logger, cancellationToken);
+    }
+
+    /// <summary>Dialer side with a static key kept across handshakes (see <see cref="NoiseStaticKey"/>).</summary>
+    /// <exception cref="PeerIdMismatchException">The remote is a different peer than <paramref name="expectedRemotePeer"/>.</exception>
+    /// <exception cref="NoiseHandshakeException">The handshake failed; <see cref="NoiseException.Error"/> says why.</exception>
+    public static ValueTask<NoiseSecureChannel> InitiateAsync(
+        IDuplexPipe connection,
+        NoiseStaticKey localKey,
+        PeerId? expectedRemotePeer,
+        IReadOnlyList<string> supportedMuxers,
+        ILogger logger,
+        CancellationToken cancellationToken = default)
+    {
+        ValidateExpectedPeer(expectedRemotePeer);
+        return HandshakeAsync(connection, localKey, isInitiator: true, expectedRemotePeer, supportedMuxers, logger, cancellationToken);
     }
 
     /// <summary>Listener side: accepts any peer that authenticates, offering <paramref name="supportedMuxers"/> in msg 2.</summary>
@@ -50,12 +61,49 @@ public static class NoiseHandshake
         PrivateKey localIdentity,
         IReadOnlyList<string> supportedMuxers,
         ILogger logger,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(localIdentity);
+        return OneSessionAsync(connection, NoiseStaticKey.Generate(localIdentity), isInitiator: false, expectedRemotePeer: null, supportedMuxers, logger, cancellationToken);
+    }
+
+    /// <summary>Listener side with a static key kept across handshakes (see <see cref="NoiseStaticKey"/>).</summary>
+    /// <exception cref="NoiseHandshakeException">The handshake failed; <see cref="NoiseException.Error"/> says why.</exception>
+    public static ValueTask<NoiseSecureChannel> RespondAsync(
+        IDuplexPipe connection,
+        NoiseStaticKey localKey,
+        IReadOnlyList<string> supportedMuxers,
+        ILogger logger,
         CancellationToken cancellationToken = default) =>
-        HandshakeAsync(connection, localIdentity, isInitiator: false, expectedRemotePeer: null, supportedMuxers, logger, cancellationToken);
+        HandshakeAsync(connection, localKey, isInitiator: false, expectedRemotePeer: null, supportedMuxers, logger, cancellationToken);
+
+    private static void ValidateExpectedPeer(PeerId? expectedRemotePeer)
+    {
+        if (expectedRemotePeer is { IsEmpty: true })
+        {
+            throw new ArgumentException("The expected remote peer is the empty PeerId; pass null to accept any peer.", nameof(expectedRemotePeer));
+        }
+    }
+
+    /// <summary>A handshake with a static key made for it alone, cleared when it ends.</summary>
+    private static async ValueTask<NoiseSecureChannel> OneSessionAsync(
+        IDuplexPipe connection,
+        NoiseStaticKey sessionKey,
+        bool isInitiator,
+        PeerId? expectedRemotePeer,
+        IReadOnlyList<string> supportedMuxers,
+        ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        using (sessionKey)
+        {
+            return await HandshakeAsync(connection, sessionKey, isInitiator, expectedRemotePeer, supportedMuxers, logger, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private static async ValueTask<NoiseSecureChannel> HandshakeAsync(
         IDuplexPipe connection,
-        PrivateKey localIdentity,
+        NoiseStaticKey localKey,
         bool isInitiator,
         PeerId? expectedRemotePeer,
         IReadOnlyList<string> supportedMuxers,
@@ -63,7 +111,7 @@ public static class NoiseHandshake
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(localIdentity);
+        ArgumentNullException.ThrowIfNull(localKey);
         ArgumentNullException.ThrowIfNull(logger);
         ValidateMuxers(supportedMuxers);
         string role = isInitiator ? "initiator" : "responder";
@@ -72,9 +120,10 @@ public static class NoiseHandshake
             (CipherState send, CipherState receive, RemotePeerInfo remote) = await RunAsync(
                 connection,
                 isInitiator,
-                staticKey => BuildPayload(localIdentity, staticKey, supportedMuxers),
+                _ => BuildPayload(localKey, supportedMuxers),
                 (payload, remoteStaticKey) => AcceptPeer(payload, remoteStaticKey, isInitiator, expectedRemotePeer, supportedMuxers),
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken,
+                localKey).ConfigureAwait(false);
             logger.HandshakeCompleted(role, remote.PublicKey.PeerId, remote.Muxer);
             return new NoiseSecureChannel(connection, send, receive, isInitiator, remote.PublicKey, remote.Muxer, logger);
         }
@@ -96,12 +145,12 @@ public static class NoiseHandshake
     /// Our payload: identity key, signature over "noise-libp2p-static-key:" ‖ static key, and our muxers (omitted
     /// when we have none).
     /// </summary>
-    private static byte[] BuildPayload(PrivateKey localIdentity, byte[] staticPublicKey, IReadOnlyList<string> supportedMuxers)
+    private static byte[] BuildPayload(NoiseStaticKey localKey, IReadOnlyList<string> supportedMuxers)
     {
         var payload = new NoiseHandshakePayload
         {
-            IdentityKey = localIdentity.PublicKey.ToProtobuf(),
-            IdentitySignature = localIdentity.Sign(SignedData(staticPublicKey)),
+            IdentityKey = localKey.Identity.PublicKey.ToProtobuf(),
+            IdentitySignature = localKey.IdentitySignature,
             Extensions = supportedMuxers.Count > 0 ? new NoiseExtensions { StreamMuxers = supportedMuxers } : null,
         };
         return NoisePayloadCodec.Encode(payload);
@@ -122,7 +171,7 @@ public static class NoiseHandshake
         {
             NoiseThrow.Handshake(NoiseError.InvalidIdentityKey, $"The peer's identity key is not a valid libp2p public key ({keyError}).");
         }
-        if (payload.IdentitySignature.IsEmpty || !key.Verify(SignedData(remoteStaticKey), payload.IdentitySignature.Span))
+        if (payload.IdentitySignature.IsEmpty || !key.Verify(NoiseStaticKey.SignedData(remoteStaticKey), payload.IdentitySignature.Span))
         {
             NoiseThrow.Handshake(NoiseError.InvalidSignature, $"The identity signature of {key.PeerId} over its static Noise key does not verify.");
         }
@@ -137,8 +186,6 @@ public static class NoiseHandshake
             : NoiseMuxerNegotiation.Select(remoteMuxers, localMuxers);
         return new RemotePeerInfo(key, muxer);
     }
-
-    private static byte[] SignedData(byte[] staticPublicKey) => [.. s_signaturePrefix, .. staticPublicKey];
 
     private static void ValidateMuxers(IReadOnlyList<string> supportedMuxers)
     {
@@ -173,20 +220,21 @@ public static class NoiseHandshake
     ///   read, acceptPeer(payload, rs)              ←  msg 2  e, ee, s, es  (responder payload)
     ///   msg 3  s, se  (initiator payload)               →   read, acceptPeer(payload, rs)
     /// </code>
-    /// <paramref name="buildPayload"/> gets our static X25519 public key (a fresh one per session) and returns the
-    /// payload we send; <paramref name="acceptPeer"/> gets the peer's decrypted payload and static key and either
-    /// returns what the caller needs to know about the peer or throws. Returns the transport ciphers; the handshake
-    /// state (keys, chaining key) is cleared either way.
+    /// <paramref name="buildPayload"/> gets our static X25519 public key (<paramref name="staticKey"/>'s, or a fresh one
+    /// for this session when it is null) and returns the payload we send; <paramref name="acceptPeer"/> gets the peer's
+    /// decrypted payload and static key and either returns what the caller needs to know about the peer or throws.
+    /// Returns the transport ciphers; the handshake state (keys, chaining key) is cleared either way.
     /// </summary>
     internal static async ValueTask<(CipherState Send, CipherState Receive, TPeer Peer)> RunAsync<TPeer>(
         IDuplexPipe connection,
         bool isInitiator,
         Func<byte[], byte[]> buildPayload,
         Func<byte[], byte[], TPeer> acceptPeer,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        NoiseStaticKey? staticKey = null)
     {
         // noise-libp2p over TCP uses an empty prologue (libp2p-specs.md §2c).
-        using var state = new NoiseXXHandshakeState(isInitiator, prologue: []);
+        using var state = staticKey is null ? new NoiseXXHandshakeState(isInitiator, prologue: []) : new NoiseXXHandshakeState(isInitiator, prologue: [], staticKey);
         byte[] localPayload = buildPayload(state.LocalStaticPublicKey.ToArray());
         TPeer peer;
         if (isInitiator)

@@ -56,6 +56,17 @@ internal sealed class NoiseXXHandshakeState : IDisposable
         }
     }
 
+    /// <summary>Initialize(XX, initiator, prologue, s, e=empty): with a static key pair made earlier (a host's).</summary>
+    public NoiseXXHandshakeState(bool isInitiator, ReadOnlySpan<byte> prologue, NoiseStaticKey staticKey)
+    {
+        ArgumentNullException.ThrowIfNull(staticKey);
+        _isInitiator = isInitiator;
+        _symmetric = new SymmetricState(NoiseConstants.ProtocolName);
+        _symmetric.MixHash(prologue);
+        staticKey.PrivateKey.CopyTo(StaticPrivate);
+        staticKey.PublicKey.CopyTo(StaticPublic);
+    }
+
     public bool IsInitiator => _isInitiator;
 
     /// <summary>True once all three messages have been written or read; then <see cref="Split"/> may be called.</summary>

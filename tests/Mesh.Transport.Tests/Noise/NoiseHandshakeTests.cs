@@ -75,6 +75,49 @@ public sealed class NoiseHandshakeTests
     }
 
     [Fact]
+    public async Task A_static_key_kept_across_handshakes_authenticates_every_session()
+    {
+        // A host keeps one NoiseStaticKey for its lifetime: sequential and concurrent handshakes on both sides with the
+        // same keys each authenticate the right peer and carry their own data.
+        using CancellationTokenSource cts = NoiseTestChannels.Timeout();
+        using NoiseStaticKey dialerKey = NoiseStaticKey.Generate(Key("ed25519"));
+        using NoiseStaticKey listenerKey = NoiseStaticKey.Generate(Key("rsa"));
+        Assert.Equal(32, listenerKey.PublicKey.Length);
+        byte[] listenerStatic = listenerKey.PublicKey.ToArray();
+        for (int round = 0; round < 2; round++)
+        {
+            Task[] sessions = [.. Enumerable.Range(0, 4).Select(async i =>
+            {
+                (IDuplexPipe left, IDuplexPipe right) = DuplexPipePair.Create();
+                Task<NoiseSecureChannel> dialing = NoiseHandshake.InitiateAsync(left, dialerKey, Key("rsa").PeerId, [Yamux], NullLogger.Instance, cts.Token).AsTask();
+                Task<NoiseSecureChannel> listening = NoiseHandshake.RespondAsync(right, listenerKey, [Yamux], NullLogger.Instance, cts.Token).AsTask();
+                await using NoiseSecureChannel initiator = await dialing;
+                await using NoiseSecureChannel responder = await listening;
+                Assert.Equal(Key("rsa").PeerId, initiator.RemotePeer);
+                Assert.Equal(Key("ed25519").PeerId, responder.RemotePeer);
+                Assert.Equal(Yamux, initiator.NegotiatedMuxer);
+                byte[] message = Encoding.ASCII.GetBytes($"round {round} session {i}");
+                await initiator.Output.WriteAsync(message, cts.Token);
+                ReadResult read = await responder.Input.ReadAtLeastAsync(message.Length, cts.Token);
+                Assert.Equal(message, read.Buffer.ToArray());
+                responder.Input.AdvanceTo(read.Buffer.End);
+            })];
+            await Task.WhenAll(sessions);
+        }
+        Assert.Equal(listenerStatic, listenerKey.PublicKey.ToArray());
+    }
+
+    [Fact]
+    public void A_static_key_is_cleared_on_dispose()
+    {
+        NoiseStaticKey key = NoiseStaticKey.Generate(Key("ed25519"));
+        Assert.Contains(key.PublicKey.ToArray(), b => b != 0);
+        key.Dispose();
+        Assert.All(key.PublicKey.ToArray(), b => Assert.Equal(0, b));
+        Assert.All(key.PrivateKey.ToArray(), b => Assert.Equal(0, b));
+    }
+
+    [Fact]
     public async Task Accepts_any_peer_when_no_expected_peer_is_given()
     {
         using CancellationTokenSource cts = NoiseTestChannels.Timeout();
