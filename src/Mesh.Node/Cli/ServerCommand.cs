@@ -50,9 +50,13 @@ internal static class ServerCommand
         logFormat.DefaultValueFactory = _ => "text";
         Option<bool> verbose = CliSupport.VerboseOption();
         // Test and tuning knobs, hidden from --help.
-        Option<double?> blockTime = new("--local-block-time") { Hidden = true, Description = "Seconds per block of a new local chain." };
-        Option<double?> pollInterval = new("--chain-poll-interval") { Hidden = true, Description = "Seconds between chain polls." };
-        Option<double> attestDeadline = new("--attest-deadline") { Hidden = true, DefaultValueFactory = _ => 0.25 };
+        Option<double?> blockTime = CliOption.Create<double?>("--local-block-time", "Seconds per block of a new local chain.");
+        blockTime.Hidden = true;
+        Option<double?> pollInterval = CliOption.Create<double?>("--chain-poll-interval", "Seconds between chain polls.");
+        pollInterval.Hidden = true;
+        Option<double> attestDeadline = CliOption.Create<double>("--attest-deadline", "Epoch progress after which attestors give up.");
+        attestDeadline.Hidden = true;
+        attestDeadline.DefaultValueFactory = _ => 0.25;
         var command = new Command("server", "Run a subnet node: DHT with proof of stake, heartbeat, consensus, sample app protocol.")
         {
             hostMaddrs, announceMaddrs, identityPath, initialPeers, newSwarm, subnetId, subnetNodeId, noBlockchain, localRpc, rpcUrl, privateKey,
