@@ -7,6 +7,8 @@
 # Prints a markdown table. Usage (from the repository root):
 #   bash bench/loopback/run.sh                 # defaults: 256 MiB per direction, 300 connections, 5000 idle
 #   BYTES=1073741824 CONNS=1000 bash bench/loopback/run.sh
+#   PARTS=idle IDLE_CONNECTIONS=5000 bash bench/loopback/run.sh   # only some parts: perf, conn, idle (comma-separated)
+# mesh is the native-AOT binary `build.ps1 publish` ships (MESH_BUILD=jit for a framework-dependent build instead).
 # Needs the .NET SDK and interop/js/node_modules (npm ci in interop/js).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,6 +16,9 @@ ROOT=$(pwd)
 BYTES=${BYTES:-268435456}
 CONNS=${CONNS:-300}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-5000}
+PARTS=${PARTS:-perf,conn,idle}
+MESH_BUILD=${MESH_BUILD:-aot}
+has_part() { case ",$PARTS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 OUT=${OUT:-$ROOT/artifacts/loopback}
 NODE=$ROOT/interop/js/node_modules/.bin/node
 JS_PEER=$ROOT/interop/js/peer.mjs
@@ -21,8 +26,12 @@ mkdir -p "$OUT"
 
 [ -x "$NODE" ] || { echo "interop/js/node_modules missing: run 'npm ci' in interop/js" >&2; exit 1; }
 
-echo "== building mesh and the benchmark tool (Release)" >&2
-dotnet build -c Release "$ROOT/src/Mesh.Node" -o "$OUT/mesh" -nologo -v q >&2
+echo "== building mesh ($MESH_BUILD) and the benchmark tool (Release)" >&2
+if [ "$MESH_BUILD" = aot ]; then
+  dotnet publish -c Release -r linux-x64 -p:PublishAot=true "$ROOT/src/Mesh.Node" -o "$OUT/mesh" -nologo -v q >&2
+else
+  dotnet build -c Release "$ROOT/src/Mesh.Node" -o "$OUT/mesh" -nologo -v q >&2
+fi
 dotnet build -c Release "$ROOT/bench/Mesh.Benchmarks" -o "$OUT/bench" -nologo -v q >&2
 MESH=$OUT/mesh/mesh
 HOLDER=$OUT/bench/Mesh.Benchmarks
@@ -60,11 +69,13 @@ echo "js server:   $JS_ADDR" >&2
 perf_run() {
   local client=$1 addr=$2 up=$3 down=$4 line secs
   if [ "$client" = mesh ]; then
-    line=$("$MESH" perf --server-address "$addr" --upload-bytes "$up" --download-bytes "$down" | grep '"final"')
+    line=$("$MESH" perf --server-address "$addr" --upload-bytes "$up" --download-bytes "$down" | grep '"final"' || true)
   else
-    line=$("$NODE" "$JS_PEER" perf-client --server-address "$addr" --upload-bytes "$up" --download-bytes "$down" 2>/dev/null | grep '"final"')
+    line=$("$NODE" "$JS_PEER" perf-client --server-address "$addr" --upload-bytes "$up" --download-bytes "$down" 2>>"$OUT/js-client.err" | grep '"final"' || true)
   fi
   secs=$(echo "$line" | json_field timeSeconds)
+  # No final line means the client failed: say so instead of dividing by nothing.
+  if [ -z "$secs" ]; then echo "failed"; return; fi
   awk -v b=$((up + down)) -v s="$secs" 'BEGIN { printf "%.1f", b / s / 1e6 }'
 }
 conn_rate() {
@@ -83,11 +94,18 @@ for pair in "mesh mesh" "js js" "mesh js" "js mesh"; do
   client=$1 server=$2
   addr=$MESH_ADDR; [ "$server" = js ] && addr=$JS_ADDR
   echo "== $client -> $server" >&2
-  UP[$pair]=$(perf_run "$client" "$addr" "$BYTES" 0)
-  DOWN[$pair]=$(perf_run "$client" "$addr" 0 "$BYTES")
-  RATE[$pair]=$(conn_rate "$client" "$addr")
+  UP[$pair]=-; DOWN[$pair]=-; RATE[$pair]=-
+  if has_part perf; then
+    UP[$pair]=$(perf_run "$client" "$addr" "$BYTES" 0)
+    DOWN[$pair]=$(perf_run "$client" "$addr" 0 "$BYTES")
+  fi
+  if has_part conn; then
+    RATE[$pair]=$(conn_rate "$client" "$addr")
+  fi
 done
 
+SERVER_CONNS=0 RSS_BEFORE=0 RSS_AFTER=0 HEAP_BEFORE=0 HEAP_AFTER=0 PER_CONN_RSS=n/a PER_CONN_HEAP=n/a
+if has_part idle; then
 echo "== idle connections: $IDLE_CONNECTIONS held against a fresh mesh server" >&2
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 IDLE_ADDR=$(start_mesh_server "$OUT/idle-server.log" --stats)
@@ -107,12 +125,13 @@ SERVER_CONNS=$(grep '"type":"stats"' "$OUT/idle-server.log" | tail -1 | json_fie
 exec 9>&-
 PER_CONN_RSS=$(awk -v a="$RSS_AFTER" -v b="$RSS_BEFORE" -v n="$SERVER_CONNS" 'BEGIN { if (n > 0) printf "%.1f", (a - b) / n; else print "n/a" }')
 PER_CONN_HEAP=$(awk -v a="$HEAP_AFTER" -v b="$HEAP_BEFORE" -v n="$SERVER_CONNS" 'BEGIN { if (n > 0) printf "%.1f", (a - b) / n / 1024; else print "n/a" }')
+fi
 
 cat <<EOF
 
 ## Loopback: MeshCore vs js-libp2p ($(date -u +%Y-%m-%d), $(nproc) cores, $(lscpu | sed -n 's/Model name: *//p' | head -1))
 
-Perf: one stream, $BYTES bytes per direction; connection rate: $CONNS sequential setups (TCP + mss + Noise + yamux + close).
+mesh: $MESH_BUILD build. Perf: one stream, $BYTES bytes per direction; connection rate: $CONNS sequential setups (TCP + mss + Noise + yamux + close).
 
 | client → server | upload MB/s | download MB/s | connections/s |
 | --- | ---: | ---: | ---: |

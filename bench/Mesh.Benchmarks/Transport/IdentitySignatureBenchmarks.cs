@@ -39,11 +39,17 @@ public class IdentitySignatureBenchmarks
         MeshSignatureScheme.Verify(_rsa.PublicKey, _data, _pssSignature);
     }
 
-    [Benchmark(Description = "Ed25519 sign")]
+    [Benchmark(Description = "Ed25519 sign (libsodium)")]
     public int Ed25519Sign() => _ed25519.Sign(_data, _signature);
 
-    [Benchmark(Description = "Ed25519 verify")]
+    [Benchmark(Description = "Ed25519 verify (libsodium)")]
     public bool Ed25519Verify() => _ed25519.PublicKey.Verify(_data, _ed25519Signature);
+
+    [Benchmark(Description = "Ed25519 sign, BouncyCastle (the fallback)")]
+    public void Ed25519SignBouncyCastle() => _ed25519.SignBouncyCastle(_data, _signature);
+
+    [Benchmark(Description = "Ed25519 verify, BouncyCastle (the fallback)")]
+    public bool Ed25519VerifyBouncyCastle() => ((Ed25519PublicKey)_ed25519.PublicKey).VerifyBouncyCastle(_data, _ed25519Signature);
 
     [Benchmark(Description = "RSA-2048 PKCS#1 v1.5 sign (libp2p)")]
     public int RsaSign() => _rsa.Sign(_data, _signature);

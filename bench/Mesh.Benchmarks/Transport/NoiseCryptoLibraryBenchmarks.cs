@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
+using Mesh.Transport.Crypto;
 using Mesh.Transport.Noise;
 using NSec.Cryptography;
 using BcX25519 = Org.BouncyCastle.Math.EC.Rfc7748.X25519;
@@ -10,7 +11,7 @@ namespace Mesh.Benchmarks.Transport;
 /// The two primitives Noise spends its time in, each from the library MeshCore uses and from NSec (libsodium), the
 /// challenger DESIGN.md says must win a benchmark before it may replace them: X25519 (BouncyCastle vs libsodium) and
 /// ChaCha20-Poly1305 over a full 64 KiB frame (BCL/OpenSSL vs libsodium). NSec's X25519 API imports keys as objects
-/// (deriving the public key on import), so the raw libsodium calls Noise makes (<see cref="SodiumX25519"/>) are
+/// (deriving the public key on import), so the raw libsodium calls Noise makes (<see cref="LibSodium"/>) are
 /// measured too.
 /// </summary>
 public class NoiseCryptoLibraryBenchmarks
@@ -77,10 +78,10 @@ public class NoiseCryptoLibraryBenchmarks
     }
 
     [Benchmark(Description = "X25519 DH, libsodium crypto_scalarmult (raw keys; what Noise uses)")]
-    public bool X25519Sodium() => SodiumX25519.TryAgree(_bcPrivate, _bcPeerPublic, _shared);
+    public bool X25519Sodium() => LibSodium.TryX25519(_bcPrivate, _bcPeerPublic, _shared);
 
     [Benchmark(Description = "X25519 public key, libsodium crypto_scalarmult_base")]
-    public bool X25519PublicSodium() => SodiumX25519.TryDerivePublicKey(_bcPrivate, _publicKey);
+    public bool X25519PublicSodium() => LibSodium.TryX25519PublicKey(_bcPrivate, _publicKey);
 
     [Benchmark(Description = "X25519 public key, BouncyCastle")]
     public void X25519PublicBouncyCastle() => BcX25519.GeneratePublicKey(_bcPrivate, _publicKey);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Mesh.Transport.Crypto;
 using BcEd25519 = Org.BouncyCastle.Math.EC.Rfc8032.Ed25519;
 
 namespace Mesh.Transport.Identity;
@@ -6,7 +7,8 @@ namespace Mesh.Transport.Identity;
 /// <summary>
 /// An Ed25519 private key (peer-ids spec, "Ed25519"). The protobuf Data is seed‖public (64 bytes); the legacy
 /// seed‖public‖public (96 bytes) and the bare 32-byte seed written by mesh's <c>P2P.generate_ed25519_identity</c> are
-/// read too. Signatures are pure Ed25519 (RFC 8032 §5.1), deterministic, 64 bytes.
+/// read too. Signatures are pure Ed25519 (RFC 8032 §5.1), deterministic, 64 bytes: libsodium's where it loads
+/// (<see cref="LibSodium"/>, about 2x faster; the same bytes, Ed25519 being deterministic), else BouncyCastle's.
 /// </summary>
 public sealed class Ed25519PrivateKey : PrivateKey
 {
@@ -16,11 +18,20 @@ public sealed class Ed25519PrivateKey : PrivateKey
     private readonly byte[] _seed;
     private readonly Ed25519PublicKey _publicKey;
 
+    // seed ‖ public key: the protobuf Data, and libsodium's secret key layout.
+    private readonly byte[] _secretKey;
+
     private Ed25519PrivateKey(byte[] seed, Ed25519PublicKey publicKey)
-        : base(Concat(seed, publicKey.DataArray))
+        : this(seed, publicKey, Concat(seed, publicKey.DataArray))
+    {
+    }
+
+    private Ed25519PrivateKey(byte[] seed, Ed25519PublicKey publicKey, byte[] secretKey)
+        : base(secretKey)
     {
         _seed = seed;
         _publicKey = publicKey;
+        _secretKey = secretKey;
     }
 
     public override KeyType Type => KeyType.Ed25519;
@@ -104,11 +115,18 @@ public sealed class Ed25519PrivateKey : PrivateKey
             bytesWritten = 0;
             return false;
         }
-        // Passing the public key saves the scalar multiplication that re-derives it on every signature.
-        BcEd25519.Sign(_seed, _publicKey.Data, data, destination[..Ed25519PublicKey.SignatureLength]);
+        if (!LibSodium.TrySignEd25519(_secretKey, data, destination[..Ed25519PublicKey.SignatureLength]))
+        {
+            // Passing the public key saves the scalar multiplication that re-derives it on every signature.
+            BcEd25519.Sign(_seed, _publicKey.Data, data, destination[..Ed25519PublicKey.SignatureLength]);
+        }
         bytesWritten = Ed25519PublicKey.SignatureLength;
         return true;
     }
+
+    /// <summary>BouncyCastle's signature, for the tests and benchmarks that compare the two.</summary>
+    internal void SignBouncyCastle(ReadOnlySpan<byte> data, Span<byte> destination) =>
+        BcEd25519.Sign(_seed, _publicKey.Data, data, destination[..Ed25519PublicKey.SignatureLength]);
 
     private static byte[] Concat(byte[] seed, byte[] publicKey)
     {

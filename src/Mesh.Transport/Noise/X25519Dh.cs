@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
+using Mesh.Transport.Crypto;
 using BcX25519 = Org.BouncyCastle.Math.EC.Rfc7748.X25519;
 
 namespace Mesh.Transport.Noise;
 
 /// <summary>
-/// The 25519 DH functions of Noise (rev 34, §12.1): libsodium's when it loads (<see cref="SodiumX25519"/>, 2.5x
+/// The 25519 DH functions of Noise (rev 34, §12.1): libsodium's when it loads (<see cref="LibSodium"/>, 2.5x
 /// faster), BouncyCastle's RFC 7748 X25519 otherwise. Private keys are 32 random
 /// bytes; both clamp them on use, so the unclamped keys of the test vectors work unchanged.
 /// </summary>
@@ -13,7 +14,7 @@ internal static class X25519Dh
     public const int KeyLength = NoiseConstants.DhLength;
 
     /// <summary>Which implementation runs: <c>libsodium</c> or <c>BouncyCastle</c> (for logs and benchmarks).</summary>
-    public static string Backend => SodiumX25519.IsAvailable ? "libsodium" : "BouncyCastle";
+    public static string Backend => LibSodium.IsAvailable ? "libsodium" : "BouncyCastle";
 
     /// <summary>GENERATE_KEYPAIR(): a fresh private key from the OS CSPRNG and its public key.</summary>
     public static void GenerateKeyPair(Span<byte> privateKey, Span<byte> publicKey)
@@ -25,7 +26,7 @@ internal static class X25519Dh
     /// <summary>The public key (u-coordinate of k·G) of a private key.</summary>
     public static void DerivePublicKey(ReadOnlySpan<byte> privateKey, Span<byte> publicKey)
     {
-        if (!SodiumX25519.TryDerivePublicKey(privateKey[..KeyLength], publicKey[..KeyLength]))
+        if (!LibSodium.TryX25519PublicKey(privateKey[..KeyLength], publicKey[..KeyLength]))
         {
             BcX25519.GeneratePublicKey(privateKey[..KeyLength], publicKey[..KeyLength]);
         }
@@ -37,7 +38,7 @@ internal static class X25519Dh
     /// </summary>
     public static void Agree(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> publicKey, Span<byte> sharedSecret)
     {
-        if (SodiumX25519.TryAgree(privateKey[..KeyLength], publicKey[..KeyLength], sharedSecret[..KeyLength]))
+        if (LibSodium.TryX25519(privateKey[..KeyLength], publicKey[..KeyLength], sharedSecret[..KeyLength]))
         {
             return;
         }

@@ -96,4 +96,35 @@ public sealed class Ed25519KeyTests
         Assert.True(key.PublicKey.Verify("message"u8, signature));
         Assert.False(key.PublicKey.Verify("message"u8, malleated));
     }
+
+    [Fact]
+    public void Libsodium_signs_and_verifies_where_its_native_library_ships() =>
+        Assert.True(Mesh.Transport.Crypto.LibSodium.IsAvailable, "libsodium did not load; Ed25519 falls back to BouncyCastle (2x slower)");
+
+    [Fact]
+    public void Libsodium_and_bouncycastle_make_the_same_signatures_and_accept_each_others() =>
+        Property.ForAll(CsCheck.Gen.Select(CsCheck.Gen.Byte.Array[32], CsCheck.Gen.Byte.Array[0, 300]), input =>
+        {
+            (byte[] seed, byte[] message) = input;
+            Ed25519PrivateKey key = Ed25519PrivateKey.FromSeed(seed);
+            var publicKey = (Ed25519PublicKey)key.PublicKey;
+            byte[] ours = key.Sign(message);
+            byte[] theirs = new byte[64];
+            key.SignBouncyCastle(message, theirs);
+            Assert.Equal(theirs, ours);
+            Assert.True(publicKey.Verify(message, theirs));
+            Assert.True(publicKey.VerifyBouncyCastle(message, ours));
+            byte[] tampered = [.. ours];
+            tampered[message.Length % 64] ^= 0x01;
+            Assert.False(publicKey.Verify(message, tampered));
+            Assert.False(publicKey.VerifyBouncyCastle(message, tampered));
+        }, iterations: 300);
+
+    [Fact]
+    public void A_small_order_public_key_is_refused_when_it_is_parsed()
+    {
+        // The neutral point (y = 1): with A = O, a lax verifier accepts R = [S]B for any message. It never gets that far:
+        // the key does not parse, so neither verifier ever sees it.
+        Assert.Throws<KeyFormatException>(() => Ed25519PublicKey.FromBytes(Mesh.TestKit.Hex.Decode("0100000000000000000000000000000000000000000000000000000000000000")));
+    }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using CsCheck;
 using Mesh.TestKit;
+using Mesh.Transport.Crypto;
 using Mesh.Transport.Noise;
 using BcX25519 = Org.BouncyCastle.Math.EC.Rfc7748.X25519;
 
@@ -16,7 +17,7 @@ public sealed class X25519DhTests
     [Fact]
     public void Libsodium_is_the_backend_where_its_native_library_ships()
     {
-        Assert.True(SodiumX25519.IsAvailable, "libsodium did not load; the handshake falls back to BouncyCastle (2.5x slower)");
+        Assert.True(LibSodium.IsAvailable, "libsodium did not load; the handshake falls back to BouncyCastle (2.5x slower)");
         Assert.Equal("libsodium", X25519Dh.Backend);
     }
 
