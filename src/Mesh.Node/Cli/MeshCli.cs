@@ -29,6 +29,7 @@ public static class MeshCli
             StakeCommand.Create(),
             InfoCommands.CreateSubnet(),
             InfoCommands.CreateNode(),
+            ServerCommand.Create(Subnet.MeshSubnetDht.CreateAsync),
         };
         return root;
     }

@@ -343,58 +343,58 @@ public sealed partial class ConsensusLoop
 
     private static partial class Log
     {
-        [LoggerMessage(200, LogLevel.Information, "[Consensus] {Status}")]
+        [LoggerMessage(200, LogLevel.Information, "{Status}")]
         public static partial void Status(ILogger logger, string status);
 
-        [LoggerMessage(201, LogLevel.Information, "[Consensus] Subnet {SubnetId} is active (subnet epoch {Epoch})")]
+        [LoggerMessage(201, LogLevel.Information, "Subnet {SubnetId} is active (subnet epoch {Epoch})")]
         public static partial void SubnetActive(ILogger logger, uint subnetId, uint epoch);
 
-        [LoggerMessage(202, LogLevel.Information, "[Consensus] Subnet node {NodeId} is eligible (class {Class}, subnet epoch {Epoch})")]
+        [LoggerMessage(202, LogLevel.Information, "Subnet node {NodeId} is eligible (class {Class}, subnet epoch {Epoch})")]
         public static partial void Eligible(ILogger logger, uint nodeId, string @class, uint epoch);
 
-        [LoggerMessage(203, LogLevel.Information, "[Consensus] Starting consensus for subnet {SubnetId} as node {NodeId}")]
+        [LoggerMessage(203, LogLevel.Information, "Starting consensus for subnet {SubnetId} as node {NodeId}")]
         public static partial void Started(ILogger logger, uint subnetId, uint nodeId);
 
-        [LoggerMessage(204, LogLevel.Information, "[Consensus] Epoch {Epoch}")]
+        [LoggerMessage(204, LogLevel.Information, "Epoch {Epoch}")]
         public static partial void Epoch(ILogger logger, uint epoch);
 
-        [LoggerMessage(205, LogLevel.Information, "[Consensus] Elected validator of epoch {Epoch} is node {Validator}{Self}")]
+        [LoggerMessage(205, LogLevel.Information, "Elected validator of epoch {Epoch} is node {Validator}{Self}")]
         public static partial void Elected(ILogger logger, uint epoch, uint validator, string self);
 
-        [LoggerMessage(206, LogLevel.Information, "[Consensus] Proposed the attestation of epoch {Epoch} with {Count} scores")]
+        [LoggerMessage(206, LogLevel.Information, "Proposed the attestation of epoch {Epoch} with {Count} scores")]
         public static partial void Proposed(ILogger logger, uint epoch, int count);
 
-        [LoggerMessage(207, LogLevel.Information, "[Consensus] Validator {Validator}'s data matches ours for epoch {Epoch}: attested")]
+        [LoggerMessage(207, LogLevel.Information, "Validator {Validator}'s data matches ours for epoch {Epoch}: attested")]
         public static partial void Attested(ILogger logger, uint epoch, uint validator);
 
-        [LoggerMessage(208, LogLevel.Warning, "[Consensus] Validator {Validator}'s data for epoch {Epoch} does not match ours ({Theirs} scores vs {Ours}): not attesting")]
+        [LoggerMessage(208, LogLevel.Warning, "Validator {Validator}'s data for epoch {Epoch} does not match ours ({Theirs} scores vs {Ours}): not attesting")]
         public static partial void Mismatch(ILogger logger, uint epoch, uint validator, int theirs, int ours);
 
-        [LoggerMessage(209, LogLevel.Information, "[Consensus] No proposal from validator {Validator} in time for epoch {Epoch}: skipping the attestation")]
+        [LoggerMessage(209, LogLevel.Information, "No proposal from validator {Validator} in time for epoch {Epoch}: skipping the attestation")]
         public static partial void ValidatorLate(ILogger logger, uint epoch, uint validator);
 
-        [LoggerMessage(210, LogLevel.Information, "[Consensus] Not attesting epoch {Epoch}: {Reason}")]
+        [LoggerMessage(210, LogLevel.Information, "Not attesting epoch {Epoch}: {Reason}")]
         public static partial void NotAttesting(ILogger logger, uint epoch, string reason);
 
-        [LoggerMessage(211, LogLevel.Warning, "[Consensus] The chain refused propose_attestation for epoch {Epoch}: {Pallet}.{Error} {Docs}")]
+        [LoggerMessage(211, LogLevel.Warning, "The chain refused propose_attestation for epoch {Epoch}: {Pallet}.{Error} {Docs}")]
         public static partial void ProposeRefused(ILogger logger, uint epoch, string pallet, string error, string docs);
 
-        [LoggerMessage(212, LogLevel.Warning, "[Consensus] The chain refused attest for epoch {Epoch}: {Pallet}.{Error} {Docs}")]
+        [LoggerMessage(212, LogLevel.Warning, "The chain refused attest for epoch {Epoch}: {Pallet}.{Error} {Docs}")]
         public static partial void AttestRefused(ILogger logger, uint epoch, string pallet, string error, string docs);
 
-        [LoggerMessage(213, LogLevel.Warning, "[Consensus] Cannot reach the chain ({What}): {Reason}; retrying in {Seconds:0.#} s (attempt {Attempt})")]
+        [LoggerMessage(213, LogLevel.Warning, "Cannot reach the chain ({What}): {Reason}; retrying in {Seconds:0.#} s (attempt {Attempt})")]
         public static partial void ChainUnreachable(ILogger logger, string what, string reason, double seconds, int attempt);
 
-        [LoggerMessage(214, LogLevel.Information, "[Consensus] The chain answers again ({What}) after {Failures} failed attempts")]
+        [LoggerMessage(214, LogLevel.Information, "The chain answers again ({What}) after {Failures} failed attempts")]
         public static partial void ChainBack(ILogger logger, string what, int failures);
 
-        [LoggerMessage(215, LogLevel.Information, "[Consensus] Round of epoch {Epoch}: {Role} {Outcome} (validator {Validator}, {Scores} scores)")]
+        [LoggerMessage(215, LogLevel.Information, "Round of epoch {Epoch}: {Role} {Outcome} (validator {Validator}, {Scores} scores)")]
         public static partial void RoundDone(ILogger logger, uint epoch, string role, string outcome, string validator, int scores);
 
-        [LoggerMessage(216, LogLevel.Warning, "[Consensus] Could not read the heartbeats from the DHT: {Reason}; scoring nobody")]
+        [LoggerMessage(216, LogLevel.Warning, "Could not read the heartbeats from the DHT: {Reason}; scoring nobody")]
         public static partial void HeartbeatReadFailed(ILogger logger, string reason);
 
-        [LoggerMessage(217, LogLevel.Debug, "[Consensus] Skipped {Count} malformed heartbeat entries")]
+        [LoggerMessage(217, LogLevel.Debug, "Skipped {Count} malformed heartbeat entries")]
         public static partial void MalformedHeartbeats(ILogger logger, int count);
     }
 }
