@@ -57,6 +57,12 @@ public class IdentitySignatureBenchmarks
     [Benchmark(Description = "RSA-2048 PKCS#1 v1.5 verify (libp2p)")]
     public bool RsaVerify() => _rsa.PublicKey.Verify(_data, _rsaSignature);
 
+    [Benchmark(Description = "RSA-2048 PSS max-salt sign, BouncyCastle (the fallback)")]
+    public bool PssSignBouncyCastle() => RsaPss.TrySignBouncyCastle(_rsa, _data, _signature, out _);
+
+    [Benchmark(Description = "RSA-2048 PSS max-salt verify, BouncyCastle (the fallback)")]
+    public bool PssVerifyBouncyCastle() => RsaPss.VerifyBouncyCastle(_rsa.RsaPublicKey, _data, _pssSignature);
+
     [Benchmark(Description = "RSA-2048 PSS max-salt sign (mesh)")]
     public bool PssSign() => MeshSignatureScheme.TrySign(_rsa, _data, _signature, out _);
 

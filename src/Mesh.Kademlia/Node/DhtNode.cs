@@ -163,6 +163,9 @@ public sealed partial class DhtNode : IAsyncDisposable
     /// <summary>Peers that did not answer recently and are skipped by lookups.</summary>
     public PeerBlacklist<PeerId> Blacklist => _blacklist;
 
+    /// <summary><c>get_dht_time</c>: expirations passed to <see cref="StoreAsync"/> are absolute times on this clock (unix seconds).</summary>
+    public DhtClock Clock => _protocol.Clock;
+
     /// <summary>Keys scheduled for a cache refresh.</summary>
     public int CacheRefreshQueueCount => _refresher.Count;
 

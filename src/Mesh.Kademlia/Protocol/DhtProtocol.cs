@@ -130,7 +130,8 @@ public sealed class DhtProtocol : IDhtRequestHandler, IAsyncDisposable
 
     public IDhtTransport Transport => _transport;
 
-    internal DhtClock Clock => _clock;
+    /// <summary><c>get_dht_time</c>: the clock expirations are measured against.</summary>
+    public DhtClock Clock => _clock;
 
     // ---- client side ---------------------------------------------------------------------------------------------
 

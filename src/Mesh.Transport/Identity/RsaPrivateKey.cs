@@ -55,7 +55,8 @@ public sealed class RsaPrivateKey : PrivateKey
     /// <exception cref="KeyFormatException">Bad DER, trailing bytes, a size out of range, or inconsistent CRT values.</exception>
     public static RsaPrivateKey FromPkcs1(ReadOnlySpan<byte> pkcs1)
     {
-        RSA rsa = RSA.Create();
+        // RSAOpenSsl where it exists, so that OpenSSL can also sign mesh's RSA-PSS with this key (OpenSslRsaPss).
+        RSA rsa = Crypto.OpenSslRsaPss.CreateKey();
         try
         {
             int read;
@@ -100,6 +101,9 @@ public sealed class RsaPrivateKey : PrivateKey
         }
         return _rsa.TrySignData(data, destination, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1, out bytesWritten);
     }
+
+    /// <summary>The platform key (for RSA-PSS through OpenSSL).</summary>
+    internal RSA PlatformKey => _rsa;
 
     /// <summary>The BouncyCastle form of this key, for RSA-PSS with an explicit salt length (built on first use).</summary>
     internal RsaPrivateCrtKeyParameters BouncyCastleKey

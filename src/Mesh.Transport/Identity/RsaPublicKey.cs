@@ -117,8 +117,11 @@ public sealed class RsaPublicKey : PublicKey
     internal RsaKeyParameters BouncyCastleKey =>
         _bouncyCastleKey ??= new RsaKeyParameters(false, new BcBigInteger(1, _modulus), new BcBigInteger(1, _exponent));
 
-    /// <summary>The platform key, created on first use; a thread that loses the creation race disposes its copy.</summary>
-    private RSA PlatformKey
+    /// <summary>
+    /// The platform key (RSAOpenSsl where it exists, for PKCS#1 and for RSA-PSS through OpenSSL), created on first use; a
+    /// thread that loses the creation race disposes its copy.
+    /// </summary>
+    internal RSA PlatformKey
     {
         get
         {
@@ -127,7 +130,7 @@ public sealed class RsaPublicKey : PublicKey
             {
                 return key;
             }
-            RSA created = RSA.Create();
+            RSA created = Crypto.OpenSslRsaPss.CreateKey();
             created.ImportParameters(new RSAParameters { Modulus = _modulus, Exponent = _exponent });
             RSA? existing = Interlocked.CompareExchange(ref _platformKey, created, null);
             if (existing is null)

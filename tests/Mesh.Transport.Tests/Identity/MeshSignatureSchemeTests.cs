@@ -163,6 +163,30 @@ public sealed class MeshSignatureSchemeTests
     }
 
     [Fact]
+    public void Openssl_and_bouncycastle_pss_accept_each_others_signatures()
+    {
+        Assert.True(Mesh.Transport.Crypto.OpenSslRsaPss.IsAvailable, "OpenSSL 3 RSA-PSS is not usable; mesh RSA signatures fall back to BouncyCastle (an order of magnitude slower)");
+        foreach (int bits in (int[])[2048, 3072])
+        {
+            RsaPrivateKey key = RsaPrivateKey.Generate(bits);
+            for (int i = 0; i < 8; i++)
+            {
+                byte[] data = [.. Enumerable.Range(0, 17 * i).Select(b => (byte)(b * 7 + i))];
+                byte[] ours = MeshSignatureScheme.Sign(key, data);
+                byte[] theirs = new byte[key.MaxSignatureLength];
+                Assert.True(RsaPss.TrySignBouncyCastle(key, data, theirs, out int length));
+                Assert.Equal(theirs.Length, length);
+                Assert.True(RsaPss.VerifyBouncyCastle(key.RsaPublicKey, data, ours));
+                Assert.True(MeshSignatureScheme.Verify(key.PublicKey, data, theirs));
+                Assert.Equal(RsaPss.GetMaxSaltLength(bits), PssSaltLength(key.RsaPublicKey, ours, data));
+                ours[i * 13 % ours.Length] ^= 0x10;
+                Assert.False(MeshSignatureScheme.Verify(key.PublicKey, data, ours));
+                Assert.False(RsaPss.VerifyBouncyCastle(key.RsaPublicKey, data, ours));
+            }
+        }
+    }
+
+    [Fact]
     public void Malformed_rsa_signatures_are_invalid_not_errors()
     {
         RsaPrivateKey key = (RsaPrivateKey)IdentityVectors.Generated(KeyType.Rsa);
