@@ -199,7 +199,15 @@ internal static class ServerCommand
                     MetricsPort = metrics,
                 };
                 await using var server = new SubnetServer(options, chain, dhtFactory, loggers);
-                await server.StartAsync(ct);
+                try
+                {
+                    await server.StartAsync(ct);
+                }
+                catch (Mesh.Kademlia.Node.DhtBootstrapException ex)
+                {
+                    throw new CliFailureException($"none of the --initial_peers answered ({string.Join(", ", peers)}): check that they run and that " +
+                        "this node may reach them, or start a new swarm with --new_swarm", ex);
+                }
                 try
                 {
                     await Task.Delay(Timeout.Infinite, ct);

@@ -44,7 +44,8 @@ public sealed class ServerBinaryTests : IDisposable
         int exit = await node.WaitForExitAsync(TimeSpan.FromSeconds(120));
         Assert.True(exit == 1, node.Log);
         string last = node.Log.TrimEnd().Split('\n')[^1];
-        Assert.StartsWith("mesh server: ", last);
+        Assert.StartsWith("mesh server: none of the --initial_peers answered (/ip4/127.0.0.1/tcp/1/p2p/", last);
+        Assert.Contains("--new_swarm", last);
         Assert.DoesNotContain("   at ", node.Log);
     }
 }
