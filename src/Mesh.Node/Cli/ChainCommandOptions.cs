@@ -24,7 +24,8 @@ internal sealed class ChainSession(IHypertensorChain chain, IHypertensorAdmin ad
 
 /// <summary>
 /// The chain flags every chain verb shares, as the seed README spells them: where the chain is (<c>--rpc_url URL</c>;
-/// <c>--local_rpc</c> = <c>LOCAL_RPC</c> from the environment or <c>.env</c>, default <c>ws://127.0.0.1:9944</c>; neither
+/// <c>--local_rpc</c> = <c>LOCAL_RPC</c> from the environment or <c>.env</c>, default <c>ws://127.0.0.1:9944</c>;
+/// <c>--live_rpc</c> = <c>LIVE_RPC</c>, default <c>wss://rpc.hypertensor.org:443</c>; none of them
 /// = <c>DEV_RPC</c>; <c>--no_blockchain_rpc</c> = the embedded local chain in <c>--local_chain_path</c>), and who signs
 /// (<c>--private_key 0x…</c> or <c>--phrase "twelve words"</c>, else <c>PHRASE</c> from the environment or <c>.env</c>).
 /// Conflicting choices are usage errors.
@@ -33,9 +34,14 @@ internal sealed class ChainCommandOptions
 {
     public const string DefaultLocalRpc = "ws://127.0.0.1:9944";
 
+    /// <summary>The seed's <c>LIVE_RPC</c> example value (mesh-reference §8).</summary>
+    public const string DefaultLiveRpc = "wss://rpc.hypertensor.org:443";
+
     public Option<string?> RpcUrl { get; } = CliOption.Create<string?>("--rpc-url", "Chain endpoint (ws://, wss://, http://, https://).");
 
     public Option<bool> LocalRpc { get; } = CliOption.Flag("--local-rpc", "Use the LOCAL_RPC endpoint (environment or .env; default ws://127.0.0.1:9944).");
+
+    public Option<bool> LiveRpc { get; } = CliOption.Flag("--live-rpc", "Use the LIVE_RPC endpoint (environment or .env; default wss://rpc.hypertensor.org:443).");
 
     public Option<bool> NoBlockchainRpc { get; } = CliOption.Flag("--no-blockchain-rpc", "Use the embedded local chain (a SQLite file) instead of a chain node.");
 
@@ -54,6 +60,7 @@ internal sealed class ChainCommandOptions
     {
         command.Options.Add(RpcUrl);
         command.Options.Add(LocalRpc);
+        command.Options.Add(LiveRpc);
         command.Options.Add(NoBlockchainRpc);
         command.Options.Add(LocalChainPath);
         command.Options.Add(PrivateKey);
@@ -97,10 +104,11 @@ internal sealed class ChainCommandOptions
     {
         string? url = parse.GetValue(RpcUrl);
         bool local = parse.GetValue(LocalRpc);
+        bool live = parse.GetValue(LiveRpc);
         bool embedded = parse.GetValue(NoBlockchainRpc);
-        if ((url is not null ? 1 : 0) + (local ? 1 : 0) + (embedded ? 1 : 0) > 1)
+        if ((url is not null ? 1 : 0) + (local ? 1 : 0) + (live ? 1 : 0) + (embedded ? 1 : 0) > 1)
         {
-            throw new CliUsageException("give only one of --rpc_url, --local_rpc and --no_blockchain_rpc");
+            throw new CliUsageException("give only one of --rpc_url, --local_rpc, --live_rpc and --no_blockchain_rpc");
         }
         if (embedded)
         {
@@ -108,7 +116,7 @@ internal sealed class ChainCommandOptions
             LocalHypertensor chain = LocalHypertensor.Open(new LocalChainOptions { DatabasePath = path, Signer = signer });
             return new ChainSession(chain, chain, $"the local chain {path}", null);
         }
-        url ??= local ? env.Get("LOCAL_RPC") ?? DefaultLocalRpc : env.Get("DEV_RPC");
+        url ??= local ? env.Get("LOCAL_RPC") ?? DefaultLocalRpc : live ? env.Get("LIVE_RPC") ?? DefaultLiveRpc : env.Get("DEV_RPC");
         if (url is null)
         {
             throw new CliUsageException("no chain given: use --rpc_url URL, --local_rpc (LOCAL_RPC), DEV_RPC in .env, or --no_blockchain_rpc");

@@ -35,6 +35,7 @@ internal static class ServerCommand
         Option<uint?> subnetNodeId = CliOption.Create<uint?>("--subnet-node-id", "This node's subnet node id (local chain: taken when absent).");
         Option<bool> noBlockchain = CliOption.Flag("--no-blockchain-rpc", "Run on the embedded local chain (a SQLite file shared by local nodes).");
         Option<bool> localRpc = CliOption.Flag("--local-rpc", "Use the LOCAL_RPC chain endpoint (default ws://127.0.0.1:9944).");
+        Option<bool> liveRpc = CliOption.Flag("--live-rpc", "Use the LIVE_RPC chain endpoint (default wss://rpc.hypertensor.org:443).");
         Option<string?> rpcUrl = CliOption.Create<string?>("--rpc-url", "Chain endpoint (default DEV_RPC from .env).");
         Option<string?> privateKey = CliOption.Create<string?>("--private-key", "The node's hotkey private key (signs consensus transactions).");
         Option<string?> phrase = CliOption.Create<string?>("--phrase", "The node's hotkey mnemonic (default PHRASE from .env).");
@@ -59,7 +60,7 @@ internal static class ServerCommand
         attestDeadline.DefaultValueFactory = _ => 0.25;
         var command = new Command("server", "Run a subnet node: DHT with proof of stake, heartbeat, consensus, sample app protocol.")
         {
-            hostMaddrs, announceMaddrs, identityPath, initialPeers, newSwarm, subnetId, subnetNodeId, noBlockchain, localRpc, rpcUrl, privateKey,
+            hostMaddrs, announceMaddrs, identityPath, initialPeers, newSwarm, subnetId, subnetNodeId, noBlockchain, localRpc, liveRpc, rpcUrl, privateKey,
             phrase, updatePeriod, publicName, metricsPort, minClass, localChainPath, logFormat, verbose, blockTime, pollInterval, attestDeadline,
         };
         CliOption.SetAction(command, async (parse, ct) =>
@@ -98,9 +99,9 @@ internal static class ServerCommand
             NodeClass minimum = ParseClass(parse.GetRequiredValue(minClass));
             bool embedded = parse.GetValue(noBlockchain);
             string? url = parse.GetValue(rpcUrl);
-            if ((embedded ? 1 : 0) + (url is not null ? 1 : 0) + (parse.GetValue(localRpc) ? 1 : 0) > 1)
+            if ((embedded ? 1 : 0) + (url is not null ? 1 : 0) + (parse.GetValue(localRpc) ? 1 : 0) + (parse.GetValue(liveRpc) ? 1 : 0) > 1)
             {
-                throw new CliUsageException("give only one of --no_blockchain_rpc, --rpc_url and --local_rpc");
+                throw new CliUsageException("give only one of --no_blockchain_rpc, --rpc_url, --local_rpc and --live_rpc");
             }
             if (parse.GetValue(privateKey) is not null && parse.GetValue(phrase) is not null)
             {
@@ -159,7 +160,9 @@ internal static class ServerCommand
             }
             else
             {
-                url ??= parse.GetValue(localRpc) ? env.Get("LOCAL_RPC") ?? ChainCommandOptions.DefaultLocalRpc : env.Get("DEV_RPC");
+                url ??= parse.GetValue(localRpc) ? env.Get("LOCAL_RPC") ?? ChainCommandOptions.DefaultLocalRpc
+                    : parse.GetValue(liveRpc) ? env.Get("LIVE_RPC") ?? ChainCommandOptions.DefaultLiveRpc
+                    : env.Get("DEV_RPC");
                 if (url is null)
                 {
                     throw new CliUsageException("no chain given: use --no_blockchain_rpc, --local_rpc (LOCAL_RPC), --rpc_url URL, or DEV_RPC in .env");

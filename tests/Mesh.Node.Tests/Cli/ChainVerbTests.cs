@@ -130,7 +130,7 @@ public sealed class ChainVerbTests : IDisposable
     {
         CliRun.Result both = await CliRun.RunAsync("subnet", "info", "--subnet_id", "1", "--rpc_url", "ws://127.0.0.1:9", "--local_rpc");
         Assert.Equal(2, both.ExitCode);
-        Assert.Contains("only one of --rpc_url, --local_rpc and --no_blockchain_rpc", both.Error);
+        Assert.Contains("only one of --rpc_url, --local_rpc, --live_rpc and --no_blockchain_rpc", both.Error);
         CliRun.Result url = await CliRun.RunAsync("subnet", "info", "--subnet_id", "1", "--rpc_url", "ftp://x");
         Assert.Equal(2, url.ExitCode);
         Assert.Contains("is not a chain endpoint", url.Error);

@@ -50,7 +50,7 @@ public sealed partial class ServerCommandTests : IDisposable
         { ["--initial_peers", "/ip4/127.0.0.1/tcp/1"], "has no /p2p/<peer id>" },
         { ["--host_maddrs", "/ip4/999.0.0.1/tcp/1"], "--host_maddrs '/ip4/999.0.0.1/tcp/1' is not a multiaddr" },
         { ["--announce_maddrs", "/ip4/1.2.3.4/tcp/0"], "cannot use port 0" },
-        { ["--no_blockchain_rpc", "--rpc_url", "ws://127.0.0.1:1"], "only one of --no_blockchain_rpc, --rpc_url and --local_rpc" },
+        { ["--no_blockchain_rpc", "--rpc_url", "ws://127.0.0.1:1"], "only one of --no_blockchain_rpc, --rpc_url, --local_rpc and --live_rpc" },
         { ["--private_key", "0x01", "--phrase", "a b"], "either --private_key or --phrase" },
         { ["--min_class", "boss"], "--min_class 'boss'" },
         { ["--metrics_port", "70000"], "is not a port" },
