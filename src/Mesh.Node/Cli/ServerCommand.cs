@@ -88,7 +88,8 @@ internal static class ServerCommand
             {
                 throw new CliUsageException("--new_swarm and --initial_peers are exclusive: a new swarm joins nobody");
             }
-            IReadOnlyList<Multiaddr> peers = fresh ? [] : Addresses(peersGiven ?? SplitList(env.Get("PUBLIC_INITIAL_PEERS")), "--initial_peers");
+            // The seed's default: --initial_peers falls back to PUBLIC_INITIAL_PEERS (an option given no value parses as empty).
+            IReadOnlyList<Multiaddr> peers = fresh ? [] : Addresses(peersGiven is { Length: > 0 } ? peersGiven : SplitList(env.Get("PUBLIC_INITIAL_PEERS")), "--initial_peers");
             foreach (Multiaddr p in peers)
             {
                 if (!p.TryGetPeerId(out _))

@@ -48,4 +48,39 @@ public sealed class ServerBinaryTests : IDisposable
         Assert.Contains("--new_swarm", last);
         Assert.DoesNotContain("   at ", node.Log);
     }
+
+    [Fact]
+    public async Task The_seeds_dotenv_names_are_read_from_the_working_directory()
+    {
+        string nobody = $"/ip4/127.0.0.1/tcp/1/p2p/{PrivateKey.Generate(KeyType.Ed25519).PeerId}";
+        File.WriteAllText(Path.Combine(_dir, ".env"), $"""
+            # the seed's .env.example names
+            PUBLIC_INITIAL_PEERS={nobody}
+            DEV_RPC=ws://127.0.0.1:1
+            LOCAL_RPC="ws://127.0.0.1:2"
+            LIVE_RPC=ws://127.0.0.1:3
+            """);
+        (int exit, string log) = await RunAsync("server", "--no_blockchain_rpc");
+        Assert.Equal(1, exit);
+        Assert.Contains($"none of the --initial_peers answered ({nobody})", log);
+        (exit, log) = await RunAsync("subnet", "info", "--subnet_id", "1");
+        Assert.Equal(1, exit);
+        Assert.Contains("ws://127.0.0.1:1", log);
+        (exit, log) = await RunAsync("subnet", "info", "--subnet_id", "1", "--local_rpc");
+        Assert.Contains("ws://127.0.0.1:2", log);
+        (exit, log) = await RunAsync("subnet", "info", "--subnet_id", "1", "--live_rpc");
+        Assert.Contains("ws://127.0.0.1:3", log);
+        File.AppendAllText(Path.Combine(_dir, ".env"), "\nPHRASE='not a mnemonic'\n");
+        (exit, log) = await RunAsync("stake", "remove", "--subnet_id", "1", "--hotkey", "0x317D7a5a2ba5787A99BE4693Eb340a10C71d680b", "--stake_to_be_removed", "1",
+            "--no_blockchain_rpc");
+        Assert.Equal(2, exit);
+        Assert.Contains("the phrase is not a valid BIP39 mnemonic", log);
+    }
+
+    private async Task<(int Exit, string Log)> RunAsync(params string[] args)
+    {
+        await using var process = MeshProcess.Start(args[0], _dir, args);
+        int exit = await process.WaitForExitAsync(TimeSpan.FromSeconds(120));
+        return (exit, process.Log);
+    }
 }
