@@ -29,6 +29,7 @@ public static class FuzzTargets
         new Node.MetadataFuzzTarget(),
         new Kademlia.MsgPackFuzzTarget(),
         new Kademlia.RecordMarkersFuzzTarget(),
+        new Kademlia.KadMessageFuzzTarget(),
         new Kademlia.DhtMessagesFuzzTarget(),
     ];
 

@@ -10,6 +10,15 @@
 //       The libp2p perf tool's client: {"type":"intermediary",...} once per second, then {"type":"final",...}.
 //   node peer.mjs conn-rate --server-address MULTIADDR --count N
 //       Sequential full connection setups (TCP + Noise + yamux) and hang-ups; prints {"type":"conn-rate",...}.
+//   node peer.mjs kad [--listen MULTIADDR]... [--client]
+//       The `serve` node plus @libp2p/kad-dht on /ipfs/kad/1.0.0 as libp2p-specs §5c configures it (server mode unless
+//       --client, passthroughMapper, a test namespace `v` that accepts anything, `ipns` with the ipns package's
+//       validator and selector), with the kad-* commands below added to the command loop.
+//   node peer.mjs kad-server [--listen MULTIADDR]... [--bootstrap MULTIADDR]
+//       A kad node without the command loop (joins through --bootstrap, then a self lookup); runs until killed.
+//   node peer.mjs kad-bench --bootstrap MULTIADDR --count N --value-bytes B [--prefix P]
+//       A kad node that joins via MULTIADDR, then runs N sequential put+get pairs of /v/ keys and prints one JSON line
+//       of latencies ({"type":"kad-bench","put":[ms...],"get":[ms...]}), for bench/kad/run.sh.
 //
 // Results go to stdout as JSON lines, logs to stderr. The perf protocol is implemented here because @libp2p/perf is not
 // served by the registry (libp2p-specs 2k).
@@ -22,6 +31,16 @@ import { ping } from '@libp2p/ping'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createHash } from 'node:crypto'
 import { createInterface } from 'node:readline'
+import { kadDHT, passthroughMapper, Record as Libp2pRecord } from '@libp2p/kad-dht'
+import { generateKeyPair, publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
+import { createIPNSRecord, marshalIPNSRecord, multihashToIPNSRoutingKey } from 'ipns'
+import { ipnsValidator } from 'ipns/validator'
+import { ipnsSelector } from 'ipns/selector'
+// The DHT's own protobuf codec (not exported by the package; imported by path) for codec vectors.
+import { Message as KadMessage } from './node_modules/@libp2p/kad-dht/dist/src/message/dht.js'
 
 const PERF = '/perf/1.0.0'
 const ECHO = '/meshcore/interop/echo/1.0.0'
@@ -143,15 +162,27 @@ function patternDigest (seed, total) {
   return hex(h.digest())
 }
 
-async function createNode (listen) {
+async function createNode (listen, kad = null) {
+  const services = { identify: identify(), identifyPush: identifyPush(), ping: ping() }
+  if (kad != null) {
+    services.dht = kadDHT({
+      protocol: '/ipfs/kad/1.0.0',
+      clientMode: kad.client === true,
+      peerInfoMapper: passthroughMapper,
+      allowQueryWithZeroPeers: true,
+      validators: { v: async () => {}, ipns: ipnsValidator },
+      selectors: { v: () => 0, ipns: ipnsSelector }
+    })
+  }
   const node = await createLibp2p({
+    privateKey: kad?.privateKey,
     addresses: { listen: listen.length > 0 ? listen : ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: async () => false },
     connectionManager: { maxConnections: 10000, inboundConnectionThreshold: 10000, maxIncomingPendingConnections: 1000 },
-    services: { identify: identify(), identifyPush: identifyPush(), ping: ping() }
+    services
   })
   const many = { maxInboundStreams: 1024, maxOutboundStreams: 1024 }
   await node.handle(PERF, handlePerf, many)
@@ -217,8 +248,108 @@ async function echoMany (node, ma, streams, bytes) {
   return { streams, intact: results.filter(x => x).length, connections: node.getConnections(conn.remotePeer).length }
 }
 
+// ---- kad-dht commands (keys and values travel as hex) ----
+const fromHex = (h) => new Uint8Array(Buffer.from(h, 'hex'))
+const cidOf = (multihashHex) => CID.createV1(0x55, Digest.decode(fromHex(multihashHex)))
+// (not `id`: answers carry the command id there)
+const peerJson = (p) => ({ peer: p.id.toString(), addrs: (p.multiaddrs ?? []).map(a => a.toString()) })
+let kadPrivateKey = null
+
+async function waitFor (predicate, ms, what) {
+  const deadline = Date.now() + ms
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+}
+
+async function kadCommand (node, cmd) {
+  const dht = node.services.dht
+  switch (cmd.cmd) {
+    case 'kad-bootstrap': {
+      // Dial each peer and wait until the DHT put it in its routing table (js pings new contacts first).
+      for (const a of cmd.addrs) {
+        const conn = await node.dial(multiaddr(a))
+        await waitFor(async () => (await dht.routingTable.find(conn.remotePeer)) != null, cmd.timeoutMs ?? 20_000, `${conn.remotePeer} in the routing table`)
+      }
+      return { size: dht.routingTable.size }
+    }
+    case 'kad-routing-table': {
+      const peers = []
+      for (const contact of dht.routingTable.kb.toIterable()) peers.push(contact.peerId.toString())
+      return { size: dht.routingTable.size, peers }
+    }
+    case 'kad-put': {
+      let responses = 0; let errors = 0
+      for await (const ev of dht.put(fromHex(cmd.key), fromHex(cmd.value))) {
+        if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'PUT_VALUE') responses++
+        if (ev.name === 'QUERY_ERROR') errors++
+      }
+      return { responses, errors }
+    }
+    case 'kad-get': {
+      const values = []
+      for await (const ev of dht.get(fromHex(cmd.key))) {
+        if (ev.name === 'VALUE') values.push({ from: ev.from.toString(), value: hex(ev.value) })
+      }
+      return { values }
+    }
+    case 'kad-provide': {
+      await node.contentRouting.provide(cidOf(cmd.key))
+      return {}
+    }
+    case 'kad-find-providers': {
+      const providers = []
+      const seen = new Set()
+      for await (const p of node.contentRouting.findProviders(cidOf(cmd.key), { signal: AbortSignal.timeout(cmd.timeoutMs ?? 30_000) })) {
+        if (!seen.has(p.id.toString())) { seen.add(p.id.toString()); providers.push(peerJson(p)) }
+        if (providers.length >= (cmd.max ?? 20)) break
+      }
+      return { providers }
+    }
+    case 'kad-find-peer': {
+      const info = await node.peerRouting.findPeer(peerIdFromString(cmd.peer), { signal: AbortSignal.timeout(cmd.timeoutMs ?? 30_000) })
+      return peerJson(info)
+    }
+    case 'kad-closest': {
+      const peers = []
+      for await (const p of node.peerRouting.getClosestPeers(fromHex(cmd.key))) peers.push(p.id.toString())
+      return { peers }
+    }
+    case 'kad-encode': {
+      // cmd.message uses the js codec's field names; byte fields as hex.
+      const m = cmd.message
+      const peer = (p) => ({ id: fromHex(p.id), multiaddrs: (p.addrs ?? []).map(a => multiaddr(a).bytes), connection: p.connection })
+      const encoded = KadMessage.encode({
+        type: m.type,
+        clusterLevel: m.clusterLevel,
+        key: m.key != null ? fromHex(m.key) : undefined,
+        // record: raw hex, or recordFields {key, value (hex), timeReceived (ISO)} serialized by @libp2p/record.
+        record: m.record != null ? fromHex(m.record) : m.recordFields != null ? new Libp2pRecord(fromHex(m.recordFields.key), fromHex(m.recordFields.value), new Date(m.recordFields.timeReceived)).serialize() : undefined,
+        closer: (m.closer ?? []).map(peer),
+        providers: (m.providers ?? []).map(peer)
+      })
+      return { hex: hex(encoded) }
+    }
+    case 'ipns-record': {
+      // A real IPNS record signed by this node's key: value, sequence, lifetime (ms), optional V1 compatibility.
+      const record = await createIPNSRecord(kadPrivateKey, cmd.value, BigInt(cmd.sequence ?? 0), cmd.lifetimeMs ?? 3_600_000, { v1Compatible: cmd.v1Compatible ?? true })
+      const key = multihashToIPNSRoutingKey(node.peerId.toMultihash())
+      return { key: hex(key), record: hex(marshalIPNSRecord(record)) }
+    }
+    case 'pk-record': {
+      return { key: hex(Buffer.concat([Buffer.from('/pk/'), Buffer.from(node.peerId.toMultihash().bytes)])), value: hex(publicKeyToProtobuf(kadPrivateKey.publicKey)) }
+    }
+    default: return undefined
+  }
+}
+
 async function runCommand (node, cmd) {
   const ma = cmd.addr ? multiaddr(cmd.addr) : null
+  if (cmd.cmd.startsWith('kad-') || cmd.cmd === 'ipns-record' || cmd.cmd === 'pk-record') {
+    if (node.services.dht == null) throw new Error(`${cmd.cmd} needs the kad role`)
+    return await kadCommand(node, cmd)
+  }
   switch (cmd.cmd) {
     case 'dial': {
       const conn = await node.dial(ma)
@@ -277,8 +408,13 @@ function identified (peer) {
   })
 }
 
-async function serve (args, commands) {
-  const node = await createNode(args.listen)
+async function serve (args, commands, kad = false) {
+  let kadInit = null
+  if (kad) {
+    kadPrivateKey = await generateKeyPair('Ed25519')
+    kadInit = { client: args.client === 'true', privateKey: kadPrivateKey }
+  }
+  const node = await createNode(args.listen, kadInit)
   node.addEventListener('peer:identify', (evt) => {
     const peer = evt.detail.peerId.toString()
     identifyResults.set(peer, evt.detail)
@@ -302,10 +438,53 @@ async function serve (args, commands) {
   await node.stop()
 }
 
+async function joinKad (node, bootstrap) {
+  const dht = node.services.dht
+  const conn = await node.dial(multiaddr(bootstrap))
+  await waitFor(async () => (await dht.routingTable.find(conn.remotePeer)) != null, 20_000, 'the bootstrap peer in the routing table')
+  // Fill the routing table the way js does on start (a self lookup).
+  for await (const _ of dht.getClosestPeers(node.peerId.toMultihash().bytes)) { /* drain */ }
+}
+
+async function kadServer (args) {
+  kadPrivateKey = await generateKeyPair('Ed25519')
+  const node = await createNode(args.listen, { client: false, privateKey: kadPrivateKey })
+  if (args.bootstrap) await joinKad(node, args.bootstrap)
+  out({ type: 'listening', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(a => a.toString()), protocols: node.getProtocols() })
+  return new Promise(() => {})
+}
+
+// Sequential put+get of /v/ keys against a swarm reached through one bootstrap peer (bench/kad/run.sh).
+async function kadBench (args) {
+  kadPrivateKey = await generateKeyPair('Ed25519')
+  const node = await createNode(['/ip4/127.0.0.1/tcp/0'], { client: false, privateKey: kadPrivateKey })
+  const dht = node.services.dht
+  await joinKad(node, args.bootstrap)
+  const count = Number(args.count ?? 100)
+  const value = new Uint8Array(Number(args.valueBytes ?? 64)).fill(7)
+  const put = []; const get = []
+  for (let i = 0; i < count; i++) {
+    const key = new TextEncoder().encode(`/v/${args.prefix ?? 'js'}-${node.peerId.toString().slice(-8)}-${i}`)
+    let t = performance.now()
+    for await (const _ of dht.put(key, value)) { /* drain */ }
+    put.push(performance.now() - t)
+    t = performance.now()
+    let found = false
+    for await (const ev of dht.get(key)) { if (ev.name === 'VALUE') { found = true; break } }
+    get.push(performance.now() - t)
+    if (!found) throw new Error(`value ${i} not found`)
+  }
+  out({ type: 'kad-bench', put, get, routingTable: dht.routingTable.size })
+  await node.stop()
+}
+
 async function main () {
   const args = parseArgs(process.argv.slice(2))
   const role = args._[0] ?? 'serve'
   if (role === 'serve') return serve(args, true)
+  if (role === 'kad') return serve(args, true, true)
+  if (role === 'kad-bench') return kadBench(args)
+  if (role === 'kad-server') return kadServer(args)
   if (role === 'perf-server') return serve(args, false)
   if (role === 'perf-client') {
     const node = await createNode(['/ip4/127.0.0.1/tcp/0'])

@@ -23,6 +23,7 @@ public static class MeshCli
             PerfCommand.Create(),
             KeygenCommand.Create(),
             KeyviewCommand.Create(),
+            KadCommand.Create(),
             DhtCommand.Create(),
             GetCommand.Create(),
             StoreCommand.Create(),
@@ -50,7 +51,8 @@ public static class MeshCli
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
         {
-            string verb = parse.CommandResult.Command == root ? "mesh" : "mesh " + parse.CommandResult.Command.Name;
+            // The full path of nested verbs ("mesh kad get"), so the hint names a command that exists.
+            string verb = string.Join(' ', ["mesh", .. CommandPath(parse.CommandResult).Skip(1)]);
             foreach (System.CommandLine.Parsing.ParseError e in parse.Errors)
             {
                 await error.WriteLineAsync($"{verb}: {e.Message}");
@@ -64,4 +66,7 @@ public static class MeshCli
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null, Output = output, Error = error };
         return await parse.InvokeAsync(invocation, shutdown.Token);
     }
+
+    private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result) =>
+        result.Parent is System.CommandLine.Parsing.CommandResult parent ? [.. CommandPath(parent), result.Command.Name] : [result.Command.Name];
 }

@@ -51,6 +51,7 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
     private const int MinimumSegmentSize = 16 * 1024;
 
     private static readonly PipeOptions s_pipeOptions = new(
+        pool: Buffers.TransportMemoryPool.Default,
         pauseWriterThreshold: PauseThreshold,
         resumeWriterThreshold: ResumeThreshold,
         minimumSegmentSize: MinimumSegmentSize,

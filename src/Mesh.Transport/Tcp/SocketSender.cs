@@ -18,8 +18,10 @@ namespace Mesh.Transport.Tcp;
 /// </remarks>
 internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
 {
-    // Gather lists longer than this are split across several sends (IOV_MAX is 1024; a pipe rarely holds that many).
-    private const int MaxGatherSegments = 64;
+    // Gather lists longer than this are split across several sends. 8 is the runtime's stack threshold for sendmsg on
+    // Unix (SocketPal.Unix IovStackThreshold): with more it allocates an IOVector[] and a GCHandle[] per send. Bulk
+    // segments are 64 KiB blocks, so 8 still hands the kernel 512 KiB per call.
+    private const int MaxGatherSegments = 8;
 
     private readonly List<ArraySegment<byte>> _bufferList = new(MaxGatherSegments);
     private ManualResetValueTaskSourceCore<int> _source;

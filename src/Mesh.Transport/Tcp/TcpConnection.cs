@@ -49,7 +49,7 @@ public sealed class TcpConnection : IDuplexPipe, IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         RemoteEndPoint = (IPEndPoint)socket.RemoteEndPoint!;
-        MemoryPool<byte> pool = options.MemoryPool ?? MemoryPool<byte>.Shared;
+        MemoryPool<byte> pool = options.MemoryPool ?? Buffers.TransportMemoryPool.Default;
         // Inline schedulers: the loops run on socket-engine thread-pool threads already; an extra hop per read or
         // flush costs throughput without buying fairness.
         _receivePipe = new Pipe(new PipeOptions(

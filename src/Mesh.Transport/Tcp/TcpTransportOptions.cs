@@ -27,7 +27,7 @@ public sealed class TcpTransportOptions
     /// <summary>Time a graceful <see cref="TcpConnection.DisposeAsync"/> waits for buffered output to reach the kernel before aborting. Default 5 s.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Memory pool for both pipes. Default: <see cref="MemoryPool{T}.Shared"/>.</summary>
+    /// <summary>Memory pool for both pipes. Default: <see cref="Buffers.TransportMemoryPool.Default"/>.</summary>
     public MemoryPool<byte>? MemoryPool { get; set; }
 
     internal void Validate()

@@ -79,7 +79,7 @@ public sealed class YamuxOptions
     /// </summary>
     public int MaxQueuedControlFrames { get; init; } = 1024;
 
-    /// <summary>Pool for the stream pipes' buffers; null uses the shared array pool.</summary>
+    /// <summary>Pool for the stream pipes' buffers; null uses <see cref="Buffers.TransportMemoryPool.Default"/>.</summary>
     public MemoryPool<byte>? MemoryPool { get; init; }
 
     /// <summary>Clock for keep-alive, RTT and window auto-tuning (tests may substitute a fake).</summary>

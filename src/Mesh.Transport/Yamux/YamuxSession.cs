@@ -86,11 +86,11 @@ public sealed partial class YamuxSession : IMuxedConnection
 
         // Inbound: never pauses the read loop (the window bounds what a stream can buffer); the application's reads
         // resume on the thread pool, never inline on the read loop.
-        _inboundPipeOptions = new PipeOptions(options.MemoryPool, PipeScheduler.ThreadPool, PipeScheduler.Inline,
+        _inboundPipeOptions = new PipeOptions(options.MemoryPool ?? Buffers.TransportMemoryPool.Default, PipeScheduler.ThreadPool, PipeScheduler.Inline,
             pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false);
         // Outbound: the application's FlushAsync waits past StreamSendBufferSize; it resumes on the thread pool, never
         // inline on the write loop.
-        _outboundPipeOptions = new PipeOptions(options.MemoryPool, PipeScheduler.Inline, PipeScheduler.ThreadPool,
+        _outboundPipeOptions = new PipeOptions(options.MemoryPool ?? Buffers.TransportMemoryPool.Default, PipeScheduler.Inline, PipeScheduler.ThreadPool,
             pauseWriterThreshold: options.StreamSendBufferSize, resumeWriterThreshold: options.StreamSendBufferSize / 2,
             useSynchronizationContext: false);
 

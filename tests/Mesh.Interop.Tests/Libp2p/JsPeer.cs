@@ -91,7 +91,7 @@ public sealed class JsPeer : IAsyncDisposable
         process.Exited += (_, _) => peer.OnExited();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        if (args.Length > 0 && args[0] is "serve" or "perf-server")
+        if (args.Length > 0 && args[0] is "serve" or "perf-server" or "kad")
         {
             JsonObject listening;
             try
