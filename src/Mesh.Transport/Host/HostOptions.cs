@@ -18,6 +18,15 @@ public sealed class HostOptions
     /// <summary>TCP multiaddrs to listen on, e.g. <c>/ip4/0.0.0.0/tcp/4001</c> or <c>/ip4/127.0.0.1/tcp/0</c>. Empty: dial-only.</summary>
     public IList<Multiaddr> ListenAddresses { get; } = [];
 
+    /// <summary>
+    /// Addresses to advertise instead of the listen addresses (identify's listenAddrs, the host's
+    /// <see cref="MeshHost.AdvertisedAddresses"/>), e.g. the public address of a node behind a NAT or in a container.
+    /// They replace the listen addresses rather than add to them, as go-libp2p's <c>AddrsFactory</c> does for p2pd's
+    /// <c>-announceAddrs</c> (what mesh's <c>--announce_maddrs</c> sets) and js-libp2p's <c>addresses.announce</c>.
+    /// A trailing <c>/p2p/</c> must name this host. Empty: advertise the listen addresses.
+    /// </summary>
+    public IList<Multiaddr> AnnounceAddresses { get; } = [];
+
     /// <summary>Identify's agentVersion. Default <c>meshcore/&lt;assembly version&gt;</c>.</summary>
     public string AgentVersion { get; set; } = HostVersion.AgentVersion;
 

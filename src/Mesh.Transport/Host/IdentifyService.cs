@@ -92,7 +92,8 @@ public sealed class IdentifyService
             PublicKey = key,
             ObservedAddr = connection is null ? null : HostAddresses.ToBytes(connection.RemoteAddress),
         };
-        foreach (Multiaddr a in _host.ListenAddresses)
+        // What we advertise (announce addresses replace the listen addresses, as p2pd's -announceAddrs does).
+        foreach (Multiaddr a in _host.AdvertisedAddresses)
         {
             message.ListenAddrs.Add(HostAddresses.ToBytes(a));
         }

@@ -46,6 +46,7 @@ public sealed class MeshHost : IAsyncDisposable
     private ImmutableDictionary<PeerId, ImmutableArray<MeshConnection>> _connectionsByPeer = ImmutableDictionary<PeerId, ImmutableArray<MeshConnection>>.Empty;
     private ImmutableDictionary<string, HandlerRegistration> _handlers = ImmutableDictionary.Create<string, HandlerRegistration>(StringComparer.Ordinal);
     private ImmutableArray<Multiaddr> _listenAddresses = [];
+    private readonly ImmutableArray<Multiaddr> _announceAddresses;
     private readonly Dictionary<PeerId, Task<MeshConnection>> _pendingDials = [];
     private readonly List<TcpConnectionListener> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
@@ -60,6 +61,7 @@ public sealed class MeshHost : IAsyncDisposable
         _options.Validate();
         _identity = _options.Identity ?? PrivateKey.Generate(KeyType.Ed25519);
         PeerId = _identity.PeerId;
+        _announceAddresses = NormalizeAnnounced(_options.AnnounceAddresses, PeerId);
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger("Mesh.Transport.Host");
         _tcp = new TcpTransport(_options.Tcp, loggerFactory);
@@ -107,6 +109,16 @@ public sealed class MeshHost : IAsyncDisposable
 
     /// <summary><see cref="ListenAddresses"/> each ending in <c>/p2p/&lt;this peer id&gt;</c>: what to give to a peer that should dial us.</summary>
     public IReadOnlyList<Multiaddr> GetFullListenAddresses() => [.. ListenAddresses.Select(a => HostAddresses.WithPeerId(a, PeerId))];
+
+    /// <summary>
+    /// The addresses this host tells peers to dial it at, without <c>/p2p/</c>: <see cref="HostOptions.AnnounceAddresses"/>
+    /// when set, otherwise <see cref="ListenAddresses"/>. Identify sends them as listenAddrs; protocols that describe
+    /// this host to others (the kad DHT's own peer record) and tools that print "connect to me" lines use them.
+    /// </summary>
+    public ImmutableArray<Multiaddr> AdvertisedAddresses => _announceAddresses.IsEmpty ? ListenAddresses : _announceAddresses;
+
+    /// <summary><see cref="AdvertisedAddresses"/> each ending in <c>/p2p/&lt;this peer id&gt;</c>: the lines to print for operators.</summary>
+    public IReadOnlyList<Multiaddr> GetFullAdvertisedAddresses() => [.. AdvertisedAddresses.Select(a => HostAddresses.WithPeerId(a, PeerId))];
 
     /// <summary>Protocols with a registered handler (what identify advertises), sorted.</summary>
     public IReadOnlyList<string> Protocols => [.. Volatile.Read(ref _handlers).Keys.Order(StringComparer.Ordinal)];
@@ -257,6 +269,37 @@ public sealed class MeshHost : IAsyncDisposable
             }
         }
         await Task.WhenAll(connections.Select(c => c.Closed)).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+    }
+
+    private static ImmutableArray<Multiaddr> NormalizeAnnounced(IList<Multiaddr> announced, PeerId self)
+    {
+        var result = ImmutableArray.CreateBuilder<Multiaddr>(announced.Count);
+        foreach (Multiaddr address in announced)
+        {
+            ArgumentNullException.ThrowIfNull(address, nameof(HostOptions.AnnounceAddresses));
+            Multiaddr bare = address;
+            if (HostAddresses.TryGetPeerId(address, out PeerId named))
+            {
+                if (named != self)
+                {
+                    throw new ArgumentException($"Announce address {address} names peer {named}, not this host ({self}).", nameof(HostOptions.AnnounceAddresses));
+                }
+                bare = address.Decapsulate(MultiaddrProtocol.P2p);
+            }
+            else if (address.TryGetPeerId(out _))
+            {
+                throw new ArgumentException($"Announce address {address} ends in a /p2p/ part that is not a peer id.", nameof(HostOptions.AnnounceAddresses));
+            }
+            if (bare.IsEmpty)
+            {
+                throw new ArgumentException($"Announce address {address} has no transport part.", nameof(HostOptions.AnnounceAddresses));
+            }
+            if (!result.Contains(bare))
+            {
+                result.Add(bare);
+            }
+        }
+        return result.ToImmutable();
     }
 
     // ---------------------------------------------------------------- handlers

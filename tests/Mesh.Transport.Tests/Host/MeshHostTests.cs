@@ -358,6 +358,53 @@ public sealed class MeshHostTests
     }
 
     [Fact]
+    public async Task Announce_addresses_replace_the_listen_addresses_in_identify()
+    {
+        CancellationToken ct = TestHosts.Timeout();
+        var identity = PrivateKey.Generate(KeyType.Ed25519);
+        Multiaddr publicTcp = Multiaddr.Parse("/ip4/203.0.113.7/tcp/31331");
+        Multiaddr named = Multiaddr.Parse("/dns4/node.example.org/tcp/31331").WithPeerId(identity.PeerId.Bytes);
+        await using MeshHost announcer = await TestHosts.StartAsync(configure: o =>
+        {
+            o.Identity = identity;
+            o.AnnounceAddresses.Add(publicTcp);
+            o.AnnounceAddresses.Add(named);   // its own /p2p/ is accepted and dropped
+            o.AnnounceAddresses.Add(publicTcp); // duplicates collapse
+        });
+        Multiaddr dnsBare = Multiaddr.Parse("/dns4/node.example.org/tcp/31331");
+        Assert.Equal([publicTcp, dnsBare], announcer.AdvertisedAddresses);
+        Assert.Equal([publicTcp.WithPeerId(identity.PeerId.Bytes), named], announcer.GetFullAdvertisedAddresses());
+        Assert.Single(announcer.ListenAddresses); // it still listens where it was told to
+        Assert.DoesNotContain(announcer.ListenAddresses[0], announcer.AdvertisedAddresses);
+
+        // The announcer dials out, so the other side learns its addresses from identify alone: exactly the announced ones.
+        await using MeshHost other = await TestHosts.StartAsync();
+        await announcer.ConnectAsync(TestHosts.AddressOf(other), ct);
+        await TestHosts.EventuallyAsync(() => other.PeerStore.Get(announcer.PeerId)?.IdentifiedAt is not null, ct, "identified the announcer");
+        Assert.Equal(new HashSet<Multiaddr> { publicTcp, dnsBare }, other.PeerStore.Get(announcer.PeerId)!.Addresses.ToHashSet());
+
+        // Without announce addresses a host advertises where it listens.
+        Assert.Equal(other.ListenAddresses, other.AdvertisedAddresses);
+        Assert.Equal(other.GetFullListenAddresses(), other.GetFullAdvertisedAddresses());
+        await TestHosts.EventuallyAsync(() => announcer.PeerStore.Get(other.PeerId)?.IdentifiedAt is not null, ct, "identified back");
+        Assert.Contains(other.ListenAddresses[0], announcer.PeerStore.Get(other.PeerId)!.Addresses);
+    }
+
+    [Fact]
+    public void Announce_addresses_naming_another_peer_or_nothing_are_refused()
+    {
+        var options = new HostOptions { Identity = PrivateKey.Generate(KeyType.Ed25519) };
+        options.AnnounceAddresses.Add(Multiaddr.Parse("/ip4/203.0.113.7/tcp/1").WithPeerId(PrivateKey.Generate(KeyType.Ed25519).PeerId.Bytes));
+        ArgumentException wrongPeer = Assert.Throws<ArgumentException>(() => new MeshHost(options));
+        Assert.Contains("not this host", wrongPeer.Message);
+
+        var bare = new HostOptions { Identity = PrivateKey.Generate(KeyType.Ed25519) };
+        bare.AnnounceAddresses.Add(Multiaddr.Empty.WithPeerId(bare.Identity.PeerId.Bytes));
+        ArgumentException empty = Assert.Throws<ArgumentException>(() => new MeshHost(bare));
+        Assert.Contains("no transport part", empty.Message);
+    }
+
+    [Fact]
     public async Task Identify_push_tells_connected_peers_about_new_protocols()
     {
         CancellationToken ct = TestHosts.Timeout();
