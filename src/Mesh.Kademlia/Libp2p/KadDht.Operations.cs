@@ -211,7 +211,7 @@ public sealed partial class KadDht
         {
             throw new KadRecordRejectedException("a provider key is a multihash (libp2p kad-dht spec: keys are multihashes, not CIDs)");
         }
-        Multiaddr[] addresses = [.. Host.ListenAddresses];
+        Multiaddr[] addresses = [.. Host.AdvertisedAddresses];
         Providers.Add(key.Span, Host.PeerId, addresses);
         lock (_providedLock)
         {
@@ -276,7 +276,7 @@ public sealed partial class KadDht
         }
         foreach (KadProviderStore.ProviderRecord p in Providers.Get(key.Span))
         {
-            Add(p.Provider, p.Provider == Host.PeerId ? [.. Host.ListenAddresses] : p.Addresses.Count > 0 ? p.Addresses : [.. Host.PeerStore.GetAddresses(p.Provider)]);
+            Add(p.Provider, p.Provider == Host.PeerId ? [.. Host.AdvertisedAddresses] : p.Addresses.Count > 0 ? p.Addresses : [.. Host.PeerStore.GetAddresses(p.Provider)]);
         }
         if (order.Count < max)
         {

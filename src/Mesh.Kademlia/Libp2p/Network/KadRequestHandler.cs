@@ -85,7 +85,7 @@ internal sealed class KadRequestHandler
         // Asked for ourselves: include our own record (js and go do), so a lookup for us ends here.
         if (request.Key.Span.SequenceEqual(_dht.Host.PeerId.Bytes))
         {
-            closer.Insert(0, new KadPeer(_dht.Host.PeerId, [.. _dht.Host.ListenAddresses]));
+            closer.Insert(0, new KadPeer(_dht.Host.PeerId, [.. _dht.Host.AdvertisedAddresses]));
         }
         return new KadMessage { Type = KadMessageType.FindNode, ClusterLevelRaw = request.ClusterLevelRaw, CloserPeers = closer };
     }
@@ -142,7 +142,7 @@ internal sealed class KadRequestHandler
         foreach (KadProviderStore.ProviderRecord p in _dht.Providers.Get(request.Key.Span))
         {
             IReadOnlyList<Multiaddr> addresses = p.Provider == _dht.Host.PeerId
-                ? [.. _dht.Host.ListenAddresses]
+                ? [.. _dht.Host.AdvertisedAddresses]
                 : p.Addresses.Count > 0 ? p.Addresses : [.. _dht.Host.PeerStore.GetAddresses(p.Provider)];
             providers.Add(new KadPeer(p.Provider, addresses));
         }
