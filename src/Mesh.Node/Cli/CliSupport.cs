@@ -13,6 +13,13 @@ internal static class CliSupport
         Description = "Log connection and protocol events to stderr.",
     };
 
+    /// <summary>
+    /// <c>--no_peer_routing</c>: do not run the libp2p Kademlia DHT next to the mesh DHT (then peers that the mesh
+    /// DHT names by id only, and that this node was not given, cannot be dialed).
+    /// </summary>
+    public static Option<bool> NoPeerRoutingOption() =>
+        CliOption.Flag("--no-peer-routing", "Do not run the libp2p Kademlia DHT (/ipfs/kad/1.0.0) that finds the addresses of peers the mesh DHT names by id only.");
+
     /// <summary>Parses a multiaddr argument; on failure prints "mesh VERB: invalid multiaddr ..." and returns null.</summary>
     public static Multiaddr? ParseMultiaddr(string verb, string text)
     {

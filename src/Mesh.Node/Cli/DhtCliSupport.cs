@@ -35,12 +35,23 @@ internal static class DhtCliSupport
     }
 
     /// <summary>
-    /// A started host listening on the TCP addresses of <paramref name="listen"/> (none: dial only). UDP/QUIC addresses
-    /// (as in the seed README) are skipped with a warning: this build listens on TCP only.
+    /// A started host listening on the TCP addresses of <paramref name="listen"/> (none: dial only) and advertising
+    /// <paramref name="announce"/> instead when given. UDP/QUIC listen addresses (as in the seed README) are skipped
+    /// with a warning: this build listens on TCP only.
     /// </summary>
-    public static async Task<MeshHost> StartHostAsync(PrivateKey identity, IEnumerable<Multiaddr> listen, ILoggerFactory loggers, ILogger log, CancellationToken cancellationToken)
+    /// <exception cref="CliUsageException">An announce address names another peer.</exception>
+    public static async Task<MeshHost> StartHostAsync(PrivateKey identity, IEnumerable<Multiaddr> listen, ILoggerFactory loggers, ILogger log, CancellationToken cancellationToken,
+        IEnumerable<Multiaddr>? announce = null)
     {
         var options = new HostOptions { Identity = identity };
+        foreach (Multiaddr address in announce ?? [])
+        {
+            if (address.TryGetPeerId(out ReadOnlySpan<byte> named) && !(PeerId.TryFromBytes(named, out PeerId peer) && peer == identity.PeerId))
+            {
+                throw new CliUsageException($"--announce_maddrs: '{address}' names another peer than this node ({identity.PeerId})");
+            }
+            options.AnnounceAddresses.Add(address);
+        }
         foreach (Multiaddr address in listen)
         {
             if (address.Contains(MultiaddrProtocol.Tcp))
@@ -66,8 +77,8 @@ internal static class DhtCliSupport
     }
 
     /// <summary>
-    /// The DHT verbs' stderr logger: the node's own lines at Information (Debug with --verbose), the transport's only
-    /// from Warning unless verbose, so the first lines an operator sees are the DHT's, as with mesh-dht.
+    /// The DHT verbs' stderr logger: the node's own lines at Information (Debug with --verbose), the transport's and the
+    /// kad DHT's only from Warning unless verbose, so the first lines an operator sees are the DHT's, as with mesh-dht.
     /// </summary>
     public static ILoggerFactory CreateLoggers(ParseResult parse, bool verbose, LogLevel level = LogLevel.Information) =>
         LoggerFactory.Create(builder =>
@@ -76,6 +87,7 @@ internal static class DhtCliSupport
             if (!verbose)
             {
                 builder.AddFilter("Mesh.Transport", LogLevel.Warning);
+                builder.AddFilter("Mesh.Kademlia.Libp2p", LogLevel.Warning); // the peer-routing kad DHT is plumbing here
             }
             builder.AddProvider(new MeshConsoleLoggerProvider(LogFormat.Text, CliOption.Error(parse), TimeProvider.System));
         });

@@ -26,7 +26,7 @@ internal static class ServerCommand
     public static Command Create(SubnetDhtFactory dhtFactory)
     {
         Option<string[]> hostMaddrs = CliOption.List("--host-maddrs", "Multiaddrs to listen on (default /ip4/127.0.0.1/tcp/0).");
-        Option<string[]> announceMaddrs = CliOption.List("--announce-maddrs", "Multiaddrs other peers should dial (default: the listen addresses).");
+        Option<string[]> announceMaddrs = CliOption.List("--announce-maddrs", "Multiaddrs other peers should dial, advertised through identify (default: the listen addresses).");
         Option<string?> identityPath = CliOption.Create<string?>("--identity-path", "Identity file (libp2p PrivateKey protobuf); a fresh Ed25519 key when absent.");
         Option<string[]> initialPeers = CliOption.List("--initial-peers", "Multiaddrs (with /p2p/) of peers of the swarm to join (default: PUBLIC_INITIAL_PEERS).");
         Option<bool> newSwarm = CliOption.Flag("--new-swarm", "Start a new swarm: join no initial peers (and reset the local chain).");
@@ -49,6 +49,7 @@ internal static class ServerCommand
         localChainPath.DefaultValueFactory = _ => LocalChainOptions.DefaultFileName;
         Option<string> logFormat = CliOption.Create<string>("--log-format", "text or json (structured logs on stderr).");
         logFormat.DefaultValueFactory = _ => "text";
+        Option<bool> noPeerRouting = CliSupport.NoPeerRoutingOption();
         Option<bool> verbose = CliSupport.VerboseOption();
         // Test and tuning knobs, hidden from --help.
         Option<double?> blockTime = CliOption.Create<double?>("--local-block-time", "Seconds per block of a new local chain.");
@@ -61,7 +62,7 @@ internal static class ServerCommand
         var command = new Command("server", "Run a subnet node: DHT with proof of stake, heartbeat, consensus, sample app protocol.")
         {
             hostMaddrs, announceMaddrs, identityPath, initialPeers, newSwarm, subnetId, subnetNodeId, noBlockchain, localRpc, liveRpc, rpcUrl, privateKey,
-            phrase, updatePeriod, publicName, metricsPort, minClass, localChainPath, logFormat, verbose, blockTime, pollInterval, attestDeadline,
+            phrase, updatePeriod, publicName, metricsPort, minClass, localChainPath, logFormat, noPeerRouting, verbose, blockTime, pollInterval, attestDeadline,
         };
         CliOption.SetAction(command, async (parse, ct) =>
         {
@@ -126,6 +127,13 @@ internal static class ServerCommand
             }
 
             PrivateKey identity = LoadIdentity(parse.GetValue(identityPath));
+            foreach (Multiaddr a in announce)
+            {
+                if (a.TryGetPeerId(out ReadOnlySpan<byte> named) && !(PeerId.TryFromBytes(named, out PeerId namedPeer) && namedPeer == identity.PeerId))
+                {
+                    throw new CliUsageException($"--announce_maddrs {a} names another peer than this node ({identity.PeerId})");
+                }
+            }
             EthereumKeyPair? hotkey = HotkeyFrom(parse.GetValue(privateKey), parse.GetValue(phrase) ?? (parse.GetValue(privateKey) is null ? env.Get("PHRASE") : null));
             using ILoggerFactory loggers = NodeLogging.CreateFactory(new LoggingSettings(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information, format), error);
             ILogger log = loggers.CreateLogger("Mesh.Node.Server");
@@ -201,6 +209,7 @@ internal static class ServerCommand
                     AttestDeadline = parse.GetValue(attestDeadline),
                     MinClass = minimum,
                     MetricsPort = metrics,
+                    PeerRouting = !parse.GetValue(noPeerRouting),
                 };
                 await using var server = new SubnetServer(options, chain, dhtFactory, loggers);
                 try

@@ -7,8 +7,8 @@ using Mesh.Kademlia.Serialization;
 namespace Mesh.Node.Cli;
 
 /// <summary>
-/// <c>mesh store --initial_peers A... --key KEY --value VALUE [--subkey S] --expiration SECONDS [--json] [--no_auth]</c>:
-/// joins the DHT as a client and stores the string <c>VALUE</c> under the string <c>KEY</c> (or under subkey <c>S</c> of
+/// <c>mesh store --initial_peers A... --key KEY --value VALUE [--subkey S] --expiration SECONDS [--json] [--no_auth]
+/// [--no_peer_routing]</c>: joins the DHT as a client (with a client-mode kad DHT for peer routing) and stores the string <c>VALUE</c> under the string <c>KEY</c> (or under subkey <c>S</c> of
 /// the dictionary at <c>KEY</c>) for <c>SECONDS</c> from now. Prints <c>stored</c> (or a JSON object with
 /// <c>--json</c>); exit 0 when a replica accepted it, 1 when every replica refused it or the DHT cannot be reached.
 /// </summary>
@@ -29,8 +29,9 @@ internal static class StoreCommand
         Option<bool> noAuth = CliOption.Flag("--no-auth", "Do not sign RPCs (for DHTs run with --no_auth / mesh-dht).");
         Option<double> waitTimeout = CliOption.Create<double>("--wait-timeout", "Seconds to wait for an RPC reply.");
         waitTimeout.DefaultValueFactory = _ => 3;
+        Option<bool> noPeerRouting = CliSupport.NoPeerRoutingOption();
         Option<bool> verbose = CliSupport.VerboseOption();
-        var command = new Command("store", "Store a value in the mesh DHT.") { initialPeers, key, value, subkey, expiration, json, noAuth, waitTimeout, verbose };
+        var command = new Command("store", "Store a value in the mesh DHT.") { initialPeers, key, value, subkey, expiration, json, noAuth, noPeerRouting, waitTimeout, verbose };
         CliOption.SetAction(command, async (parse, ct) =>
         {
             double seconds = parse.GetValue(expiration);
@@ -40,7 +41,8 @@ internal static class StoreCommand
             }
             string keyText = parse.GetRequiredValue(key);
             string? subkeyText = parse.GetValue(subkey);
-            await using DhtClient client = await DhtClient.JoinAsync(parse, parse.GetValue(initialPeers), parse.GetValue(noAuth), parse.GetValue(waitTimeout), parse.GetValue(verbose), ct);
+            await using DhtClient client = await DhtClient.JoinAsync(parse, parse.GetValue(initialPeers), parse.GetValue(noAuth), !parse.GetValue(noPeerRouting),
+                parse.GetValue(waitTimeout), parse.GetValue(verbose), ct);
             double expires = client.Node.Clock.Now + seconds;
             // excludeSelf: this short-lived client must not count its own storage as a replica (mesh would).
             var item = new DhtStoreItem(keyText, parse.GetRequiredValue(value), expires, subkeyText is null ? (MsgValue?)null : MsgValue.FromString(subkeyText));

@@ -3,12 +3,15 @@ using Mesh.Kademlia.Protocol;
 using Mesh.Kademlia.Serialization;
 using Mesh.Multistream;
 using Mesh.Transport.Identity;
+using Mesh.Transport.Rpc;
 
 namespace Mesh.Node.Subnet;
 
 /// <summary>
 /// The subnet node's DHT: a mesh <see cref="DhtNode"/> on the server's host, with the server's record validators and
-/// proof-of-stake authorizer, its RPCs going through the server's metered transport. <see cref="CreateAsync"/> is the
+/// proof-of-stake authorizer, its RPCs going through the server's metered transport (behind a
+/// <see cref="PeerRoutingRpcTransport"/> when the setup has a peer address resolver, so a peer named by id only is
+/// looked up before it is dialed, and every call is still counted). <see cref="CreateAsync"/> is the
 /// <see cref="SubnetDhtFactory"/> <c>mesh server</c> uses.
 /// </summary>
 public sealed class MeshSubnetDht : ISubnetDhtNode
@@ -41,7 +44,8 @@ public sealed class MeshSubnetDht : ISubnetDhtNode
                 }
             }
         }
-        var transport = new RpcDhtTransport(setup.Transport, setup.Authorizer, null, setup.LoggerFactory);
+        IRpcTransport rpc = setup.PeerAddressResolver is { } resolver ? new PeerRoutingRpcTransport(setup.Host, resolver, setup.Transport) : setup.Transport;
+        var transport = new RpcDhtTransport(rpc, setup.Authorizer, null, setup.LoggerFactory);
         try
         {
             DhtNode node = await DhtNode.CreateAsync(transport, new DhtNodeOptions

@@ -1,9 +1,12 @@
+using Mesh.Kademlia.Libp2p;
+using Mesh.Kademlia.Protocol;
 using Mesh.Kademlia.Serialization;
 using Mesh.Kademlia.Validation;
 using Mesh.Multistream;
 using Mesh.Node.App;
 using Mesh.Node.Chain.Hypertensor;
 using Mesh.Node.Consensus;
+using Mesh.Node.Hosting;
 using Mesh.Node.Metrics;
 using Mesh.Transport.Host;
 using Mesh.Transport.Identity;
@@ -27,7 +30,14 @@ public sealed record SubnetDhtSetup(
     IReadOnlyList<IRecordValidator> Validators,
     IRpcAuthorizer Authorizer,
     IReadOnlyList<Multiaddr> InitialPeers,
-    ILoggerFactory LoggerFactory);
+    ILoggerFactory LoggerFactory)
+{
+    /// <summary>
+    /// Finds the addresses of peers the DHT names by id only (the server's kad DHT, <see cref="KadPeerRouting"/>); null
+    /// when peer routing is off.
+    /// </summary>
+    public IPeerAddressResolver? PeerAddressResolver { get; init; }
+}
 
 /// <summary>Creates and bootstraps the DHT node of a subnet server.</summary>
 public delegate Task<ISubnetDhtNode> SubnetDhtFactory(SubnetDhtSetup setup, CancellationToken cancellationToken);
@@ -44,8 +54,17 @@ public sealed record SubnetServerOptions
 
     public IReadOnlyList<Multiaddr> ListenAddresses { get; init; } = [];
 
-    /// <summary>Addresses to print and advertise instead of the listen addresses (<c>--announce_maddrs</c>).</summary>
+    /// <summary>
+    /// Addresses to advertise (identify) and print instead of the listen addresses (<c>--announce_maddrs</c>); a
+    /// trailing <c>/p2p/</c> must name this node.
+    /// </summary>
     public IReadOnlyList<Multiaddr> AnnounceAddresses { get; init; } = [];
+
+    /// <summary>
+    /// Run the libp2p Kademlia DHT in server mode next to the mesh DHT, as mesh's p2pd does, and resolve the peer ids
+    /// of the mesh DHT's replies through it (default true; <c>--no_peer_routing</c> turns it off).
+    /// </summary>
+    public bool PeerRouting { get; init; } = true;
 
     public IReadOnlyList<Multiaddr> InitialPeers { get; init; } = [];
 
@@ -67,7 +86,8 @@ public sealed record SubnetServerOptions
 }
 
 /// <summary>
-/// A subnet node (the template's <c>Server</c>, <c>mesh server</c>): a libp2p host; the mesh DHT with the signature and
+/// A subnet node (the template's <c>Server</c>, <c>mesh server</c>): a libp2p host; the libp2p Kademlia DHT for peer
+/// routing (<see cref="KadPeerRouting"/>, unless <see cref="SubnetServerOptions.PeerRouting"/> is off); the mesh DHT with the signature and
 /// subnet predicate validators and a signature authorizer whose signer policy is proof of stake; the heartbeat; the
 /// consensus loop; the sample <see cref="MathProtocol"/> served with the signature authorizer; an epoch clock kept
 /// fresh from the chain for the predicate; metrics and an optional Prometheus endpoint. <see cref="StartAsync"/> brings
@@ -86,6 +106,7 @@ public sealed partial class SubnetServer : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private PrometheusExporter? _exporter;
     private MetricsEndpoint? _endpoint;
+    private KadPeerRouting? _routing;
     private ISubnetDhtNode? _dht;
     private RpcServicer? _app;
     private HeartbeatService? _heartbeat;
@@ -104,6 +125,10 @@ public sealed partial class SubnetServer : IAsyncDisposable
         foreach (Multiaddr a in options.ListenAddresses)
         {
             hostOptions.ListenAddresses.Add(a);
+        }
+        foreach (Multiaddr a in options.AnnounceAddresses)
+        {
+            hostOptions.AnnounceAddresses.Add(a);
         }
         Host = new MeshHost(hostOptions, loggers);
         Predicate = new SubnetRecordPredicate(EpochClock, time: _time);
@@ -125,15 +150,16 @@ public sealed partial class SubnetServer : IAsyncDisposable
 
     public ISubnetDht Dht => _dht ?? throw new InvalidOperationException("the server is not started");
 
+    /// <summary>The kad DHT that resolves peer ids for the mesh DHT; null before start or with peer routing off.</summary>
+    public KadDht? PeerRouting => _routing?.Dht;
+
     public HeartbeatService Heartbeat => _heartbeat ?? throw new InvalidOperationException("the server is not started");
 
     /// <summary>The Prometheus endpoint, when <see cref="SubnetServerOptions.MetricsPort"/> is set.</summary>
     public MetricsEndpoint? MetricsEndpoint => _endpoint;
 
-    /// <summary>The addresses other peers should use, each ending in <c>/p2p/&lt;id&gt;</c>.</summary>
-    public IReadOnlyList<Multiaddr> VisibleAddresses => _options.AnnounceAddresses.Count > 0
-        ? [.. _options.AnnounceAddresses.Select(a => (a.Contains(MultiaddrProtocol.P2p) ? a.Decapsulate(MultiaddrProtocol.P2p) : a).WithPeerId(Host.PeerId.Bytes))]
-        : Host.GetFullListenAddresses();
+    /// <summary>The addresses other peers should use (the host's advertised addresses), each ending in <c>/p2p/&lt;id&gt;</c>.</summary>
+    public IReadOnlyList<Multiaddr> VisibleAddresses => Host.GetFullAdvertisedAddresses();
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -166,8 +192,15 @@ public sealed partial class SubnetServer : IAsyncDisposable
         });
         var transport = new MeteredRpcTransport(new MeshHostRpcTransport(Host), Metrics);
         IRecordValidator[] validators = [new SignatureValidator(_options.Identity), new PredicateValidator(Predicate)];
-        _dht = await _dhtFactory(new SubnetDhtSetup(Host, transport, _options.Identity, validators, withStake, _options.InitialPeers, _loggers),
-            cancellationToken).ConfigureAwait(false);
+        if (_options.PeerRouting)
+        {
+            // Before the mesh DHT, as p2pd's DHT is up before hivemind's DHTNode.create (see KadPeerRouting).
+            _routing = await KadPeerRouting.StartAsync(Host, KadDhtMode.Server, _options.InitialPeers, _loggers, cancellationToken).ConfigureAwait(false);
+        }
+        _dht = await _dhtFactory(new SubnetDhtSetup(Host, transport, _options.Identity, validators, withStake, _options.InitialPeers, _loggers)
+        {
+            PeerAddressResolver = _routing?.Resolver,
+        }, cancellationToken).ConfigureAwait(false);
 
         _app = new RpcServicer(transport, loggerFactory: _loggers);
         MathProtocol.Serve(_app, signatureOnly, DescribeNode);
@@ -280,6 +313,10 @@ public sealed partial class SubnetServer : IAsyncDisposable
         if (_dht is not null)
         {
             await _dht.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_routing is not null)
+        {
+            await _routing.DisposeAsync().ConfigureAwait(false);
         }
         await Host.DisposeAsync().ConfigureAwait(false);
         if (_endpoint is not null)

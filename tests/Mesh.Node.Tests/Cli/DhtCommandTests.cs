@@ -158,6 +158,76 @@ public sealed partial class DhtCommandTests
         Assert.Contains("mesh get: key 'no such key' not found", error);
     }
 
+    /// <summary>Reads stderr lines until the <c>Running a DHT instance</c> line and returns the address it names.</summary>
+    private static string WaitForAddress(MeshProcess process, CancellationToken ct)
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            string line = process.ReadLine(ct);
+            if (DhtStartPattern().Match(line) is { Success: true } match)
+            {
+                return match.Groups[1].Value.Split(' ')[1];
+            }
+        }
+        Assert.Fail("no 'Running a DHT instance' line in the first 200 lines");
+        return "";
+    }
+
+    /// <summary>
+    /// Three <c>mesh dht</c> processes in a chain (B joined through A only, C through B only), so every node and
+    /// every one-shot client meets most peers by id only in <c>rpc_find</c> replies: their addresses come from the
+    /// kad DHT each process runs. A value stored through A's address alone is found through C's alone, and the
+    /// reverse; with <c>--no_peer_routing</c> the client reaches only the node it was given, and the value stays there.
+    /// </summary>
+    [Fact]
+    public async Task Values_stored_through_one_end_of_a_chain_are_found_through_the_other()
+    {
+        CancellationToken ct = Timeout(240);
+        string[] common = ["dht", "--host_maddrs", "/ip4/127.0.0.1/tcp/0", "--refresh_period", "5"];
+        using var a = new MeshProcess(common);
+        string addressA = WaitForAddress(a, ct);
+        using var b = new MeshProcess([.. common, "--initial_peers", addressA]);
+        string addressB = WaitForAddress(b, ct);
+        using var c = new MeshProcess([.. common, "--initial_peers", addressB]);
+        string addressC = WaitForAddress(c, ct);
+
+        // The kad protocol is in identify, as p2pd peers (dhtServer=1) expect.
+        await using (var probe = new Mesh.Transport.Host.MeshHost(new Mesh.Transport.Host.HostOptions()))
+        {
+            await probe.StartAsync(ct);
+            Mesh.Transport.Host.MeshConnection connection = await probe.ConnectAsync(Mesh.Multistream.Multiaddr.Parse(addressA), ct);
+            Mesh.Transport.Host.PeerInfo? info;
+            while ((info = probe.PeerStore.Get(connection.RemotePeer)) is not { IdentifiedAt: not null })
+            {
+                await Task.Delay(20, ct);
+            }
+            Assert.Contains("/ipfs/kad/1.0.0", info.Protocols);
+        }
+
+        (int exit, string output, string error) = await RunProcessAsync(ct, "store", "--initial_peers", addressA, "--key", "from-a", "--value", "stored through A", "--expiration", "120");
+        Assert.True(exit == 0, error);
+        (exit, output, error) = await RunProcessAsync(ct, "get", "--initial_peers", addressC, "--key", "from-a");
+        Assert.True(exit == 0, $"get through C: {error}");
+        Assert.Equal("stored through A", output.Split('\n')[0]);
+
+        (exit, _, error) = await RunProcessAsync(ct, "store", "--initial_peers", addressC, "--key", "from-c", "--value", "stored through C", "--expiration", "120");
+        Assert.True(exit == 0, error);
+        (exit, output, error) = await RunProcessAsync(ct, "get", "--initial_peers", addressA, "--key", "from-c");
+        Assert.True(exit == 0, $"get through A: {error}");
+        Assert.Equal("stored through C", output.Split('\n')[0]);
+
+        // Without peer routing a client reaches only its initial peer: the value lands on A alone, and a get through C
+        // (which does not hold it) cannot follow C's reply to A.
+        (exit, _, error) = await RunProcessAsync(ct, "store", "--initial_peers", addressA, "--key", "unrouted", "--value", "only on A", "--expiration", "120", "--no_peer_routing");
+        Assert.True(exit == 0, error);
+        (exit, output, error) = await RunProcessAsync(ct, "get", "--initial_peers", addressC, "--key", "unrouted", "--no_peer_routing");
+        Assert.Equal(1, exit);
+        Assert.Contains("mesh get: key 'unrouted' not found", error);
+        (exit, output, error) = await RunProcessAsync(ct, "get", "--initial_peers", addressA, "--key", "unrouted", "--no_peer_routing");
+        Assert.True(exit == 0, error);
+        Assert.Equal("only on A", output.Split('\n')[0]);
+    }
+
     [Fact]
     public async Task Bad_flags_are_usage_errors()
     {

@@ -21,12 +21,14 @@ public sealed partial class ServerCommandTests : IDisposable
 {
     private readonly CliRun.TempDirectory _dir = new();
     private InMemorySubnetDht? _dht;
+    private SubnetDhtSetup? _setup;
 
     public void Dispose() => _dir.Dispose();
 
     /// <summary>The DHT factory: one shared in-memory store, validated by the server's own validators.</summary>
     private Task<ISubnetDhtNode> Factory(SubnetDhtSetup setup, CancellationToken cancellationToken)
     {
+        _setup = setup;
         _dht ??= new InMemorySubnetDht(new CompositeValidator(setup.Validators), TimeProvider.System);
         return Task.FromResult<ISubnetDhtNode>(new Node(_dht.For(setup.Identity, new CompositeValidator(setup.Validators))));
     }
@@ -50,6 +52,7 @@ public sealed partial class ServerCommandTests : IDisposable
         { ["--initial_peers", "/ip4/127.0.0.1/tcp/1"], "has no /p2p/<peer id>" },
         { ["--host_maddrs", "/ip4/999.0.0.1/tcp/1"], "--host_maddrs '/ip4/999.0.0.1/tcp/1' is not a multiaddr" },
         { ["--announce_maddrs", "/ip4/1.2.3.4/tcp/0"], "cannot use port 0" },
+        { ["--announce_maddrs", "/ip4/1.2.3.4/tcp/1/p2p/12D3KooWLpA4WNkXqVqMKntct9rkNRkMHcvRBAwUFGTWomXkWX9h"], "names another peer than this node" },
         { ["--no_blockchain_rpc", "--rpc_url", "ws://127.0.0.1:1"], "only one of --no_blockchain_rpc, --rpc_url, --local_rpc and --live_rpc" },
         { ["--private_key", "0x01", "--phrase", "a b"], "either --private_key or --phrase" },
         { ["--min_class", "boss"], "--min_class 'boss'" },
@@ -134,6 +137,54 @@ public sealed partial class ServerCommandTests : IDisposable
         Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken));
         Assert.Contains("Server stopped", error.ToString());
         Assert.Equal(ServerState.Offline, Assert.Single(HeartbeatRecord.Parse(_dht.Read(HeartbeatRecord.Key), out _)).Server.State);
+    }
+
+    /// <summary>Starts the server in-process until its DHT is up and the Running line is out, runs <paramref name="check"/>, stops it.</summary>
+    private async Task<string> RunUntilRunningAsync(Action<SubnetDhtSetup, string> check, params string[] args)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var error = new SynchronizedWriter();
+        var root = new RootCommand { ServerCommand.Create(Factory) };
+        _setup = null;
+        Task<int> run = root.Parse(["server", "--no_blockchain_rpc", "--new_swarm", "--local_chain_path", _dir.File("c.db"), .. args])
+            .InvokeAsync(new InvocationConfiguration { Output = new StringWriter(), Error = error }, stop.Token);
+        for (int i = 0; i < 600 && !error.ToString().Contains("Running a DHT instance"); i++)
+        {
+            Assert.False(run.IsCompleted, error.ToString());
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+        string log = error.ToString();
+        Assert.NotNull(_setup);
+        check(_setup, log);
+        await stop.CancelAsync();
+        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken));
+        return log;
+    }
+
+    [Fact]
+    public async Task Announce_addresses_are_advertised_and_the_kad_dht_runs_unless_turned_off()
+    {
+        PrivateKey key = PrivateKey.Generate(KeyType.Ed25519);
+        string identity = _dir.File("node.id");
+        IdentityFile.Write(identity, key);
+        Mesh.Multistream.Multiaddr announced = Mesh.Multistream.Multiaddr.Parse("/ip4/203.0.113.7/tcp/31331");
+        await RunUntilRunningAsync((setup, log) =>
+        {
+            // Printed, and what identify advertises: the announced address instead of the listen address.
+            Assert.Contains($"use --initial_peers {announced}/p2p/{key.PeerId}", log);
+            Assert.DoesNotContain("use --initial_peers /ip4/127.0.0.1/", log);
+            Assert.Equal([announced], setup.Host.AdvertisedAddresses);
+            // The kad DHT serves (so identify shows it) and the mesh DHT resolves peer ids through it.
+            Assert.Contains(Mesh.Kademlia.Libp2p.KadDhtOptions.DefaultProtocolId, setup.Host.Protocols);
+            Assert.IsType<Mesh.Kademlia.Libp2p.KadPeerAddressResolver>(setup.PeerAddressResolver);
+        }, "--identity_path", identity, "--announce_maddrs", $"{announced}/p2p/{key.PeerId}", "--update_period", "1");
+
+        await RunUntilRunningAsync((setup, log) =>
+        {
+            Assert.Contains("use --initial_peers /ip4/127.0.0.1/tcp/", log);
+            Assert.DoesNotContain(Mesh.Kademlia.Libp2p.KadDhtOptions.DefaultProtocolId, setup.Host.Protocols);
+            Assert.Null(setup.PeerAddressResolver);
+        }, "--identity_path", identity, "--no_peer_routing", "--update_period", "1");
     }
 
     [GeneratedRegex(@"Metrics at (http://127\.0\.0\.1:\d+/metrics)")]
