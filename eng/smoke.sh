@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Smoke test of a published `mesh` binary (build.ps1 publish -Smoke runs it): keygen, a two-node DHT (`mesh dht`
-# twice, the second joined through the line the first printed), store and get through the DHT, then a subnet node
-# (`mesh server --no_blockchain_rpc --new_swarm`, the README's first command) that must print the same line, publish
-# its heartbeat and stop cleanly on SIGTERM. Everything runs in a temporary directory on 127.0.0.1; every wait is
-# bounded; every process is stopped on exit. Exits non-zero, with the logs, on the first failure.
+# twice, the second joined through the line the first printed), store through one node and get through the other,
+# then a subnet node (`mesh server --no_blockchain_rpc --new_swarm`, the README's first command) that must print the
+# same line, publish its heartbeat and stop cleanly on SIGTERM. Everything runs in a temporary directory on
+# 127.0.0.1; every wait is bounded; every process is stopped on exit. Exits non-zero, with the logs, on the first
+# failure.
 #   bash eng/smoke.sh artifacts/publish/linux-x64/mesh
 set -euo pipefail
 bin="$(realpath "${1:?usage: smoke.sh path/to/mesh}")"
@@ -53,15 +54,17 @@ line=$(wait_for dht2.log 60 "use --initial_peers /ip4/127\.0\.0\.1/tcp/[0-9]+/p2
 addr2="${line#use --initial_peers }"
 echo "smoke: two DHT nodes up ($addr1, $addr2)"
 
-# 3. Store through the swarm (a client joining through both nodes, so it can reach both replicas: the mesh DHT's
-#    find results carry peer ids only, and a client learns no address for a peer it was not given), then get it back
-#    through each node alone: both hold a replica.
-"$bin" store --initial_peers "$addr1" "$addr2" --key smoke-key --value "smoke value" --expiration 300 > store.log 2>&1 || fail "store"
+# 3. Store through node 1 alone; the mesh DHT's find results carry peer ids only, and the client finds node 2's address
+#    through the kad DHT it runs (peer routing). Then get it back through node 2 alone, and through each node alone
+#    without peer routing (so the node asked must hold the value itself): both hold a replica.
+"$bin" store --initial_peers "$addr1" --key smoke-key --value "smoke value" --expiration 300 > store.log 2>&1 || fail "store"
 grep -q stored store.log || fail "store did not print stored"
 "$bin" get --initial_peers "$addr2" --key smoke-key > get.log 2>&1 || fail "get through node 2"
 grep -q "smoke value" get.log || fail "get through node 2 did not return the stored value"
-"$bin" get --initial_peers "$addr1" --key smoke-key > get1.log 2>&1 || fail "get through node 1"
-grep -q "smoke value" get1.log || fail "get through node 1 did not return the stored value"
+"$bin" get --initial_peers "$addr2" --key smoke-key --no_peer_routing > get2.log 2>&1 || fail "node 2 holds no replica"
+grep -q "smoke value" get2.log || fail "node 2's replica is not the stored value"
+"$bin" get --initial_peers "$addr1" --key smoke-key --no_peer_routing > get1.log 2>&1 || fail "node 1 holds no replica"
+grep -q "smoke value" get1.log || fail "node 1's replica is not the stored value"
 if "$bin" get --initial_peers "$addr2" --key no-such-key > missing.log 2>&1; then fail "get of a missing key exited 0"; fi
 echo "smoke: store/get ok"
 

@@ -15,7 +15,8 @@ namespace Mesh.Interop.Tests.Node;
 /// The seed README's "Running Nodes Locally" with the built <c>mesh</c> binary, each node its own process: a bootnode
 /// server on a new swarm, two servers joined through the <c>--initial_peers</c> address it printed, all on one
 /// embedded local chain. Proves: every node holds every node's heartbeat (read from each node over the wire by a
-/// staked client), at least two consensus epochs with the elected validator's proposal and every node's attestation
+/// staked client; the two joiners meet each other by peer id only and reach each other through kad peer routing), at
+/// least two consensus epochs with the elected validator's proposal and every node's attestation
 /// recorded, proof-of-stake gating (an unregistered peer's DHT requests are refused, a registered one's answered),
 /// metrics, and a graceful stop on SIGTERM.
 /// </summary>
@@ -106,6 +107,35 @@ public sealed class LocalMeshTests : IDisposable
                 {
                     Assert.Null(await strangerClient.FindHeartbeatsAsync(addresses[i], ct)); // refused: no stake
                 }
+            }
+            // Replication between the two joiners: they joined through the bootnode at the same time, so each met the
+            // other by peer id only (in the bootnode's rpc_find replies) and dialed it through kad peer routing. Every
+            // heartbeat (num_replicas 5 > 3 nodes) must be held by all three nodes, not just by its owner and the
+            // bootnode. Heartbeats repeat every second: poll, bounded, until the stores have been made.
+            await using (var probe = await DhtClient.CreateAsync(staked, addresses[0], ct))
+            {
+                var holders = new IReadOnlyList<PeerId>?[3];
+                for (int attempt = 0; ; attempt++)
+                {
+                    for (int i = 0; i < 3; i++)
+                    {
+                        holders[i] = await probe.FindHeartbeatsAsync(addresses[i], ct);
+                    }
+                    if (holders.All(h => h is not null && ids.All(k => h.Contains(k.PeerId))))
+                    {
+                        break;
+                    }
+                    Assert.True(attempt < 60, "heartbeats not replicated to every node within 60 s: " +
+                        string.Join("; ", holders.Select((h, i) => $"node {i + 1} holds [{(h is null ? "refused" : string.Join(", ", h))}]")) +
+                        $" (nodes: {string.Join(", ", ids.Select(k => k.PeerId))})");
+                    await Task.Delay(1000, ct);
+                }
+                for (int j = 0; j < 3; j++)
+                {
+                    Assert.True(holders.Count(h => h!.Contains(ids[j].PeerId)) > 1, $"node {j + 1}'s heartbeat is held by one node only");
+                }
+                Assert.Contains(ids[2].PeerId, holders[1]!); // joiner 2 holds joiner 3's heartbeat
+                Assert.Contains(ids[1].PeerId, holders[2]!); // and the reverse
             }
             for (int i = 0; i < 3; i++)
             {

@@ -32,16 +32,22 @@ public sealed class KadPeerAddressResolverTests
             TimeProvider = clock ?? TimeProvider.System,
         });
         await host.ConnectAsync(peer.GetFullListenAddresses()[0], ct);
-        while (!dht.RoutingTable.ContainsPeer(peer.PeerId))
-        {
-            ct.ThrowIfCancellationRequested();
-            await dht.FlushRoutingAsync(ct); // identify of the new connection puts the server peer in the table
-            if (!dht.RoutingTable.ContainsPeer(peer.PeerId))
-            {
-                await Task.Delay(10, ct);
-            }
-        }
+        await UntilInTableAsync(dht, peer.PeerId, ct); // identify of the new connection puts the server peer in the table
         return (host, dht);
+    }
+
+    /// <summary>Waits (bounded by <paramref name="ct"/>) until <paramref name="peer"/> is in <paramref name="dht"/>'s routing table.</summary>
+    private static async Task UntilInTableAsync(KadDht dht, PeerId peer, CancellationToken ct)
+    {
+        while (true)
+        {
+            await dht.FlushRoutingAsync(ct);
+            if (dht.RoutingTable.ContainsPeer(peer))
+            {
+                return;
+            }
+            await Task.Delay(10, ct);
+        }
     }
 
     [Fact]
@@ -61,8 +67,8 @@ public sealed class KadPeerAddressResolverTests
         {
             Assert.Equal(1, await dhtB.BootstrapAsync([a.GetFullListenAddresses()[0]], ct));
             Assert.Equal(1, await dhtC.BootstrapAsync([b.GetFullListenAddresses()[0]], ct));
-            await dhtA.FlushRoutingAsync(ct);
-            Assert.True(dhtA.RoutingTable.ContainsPeer(c.PeerId), "C's lookup through B reached A");
+            // C's lookup through B reached A; A puts C in its table once identify of that connection is done.
+            await UntilInTableAsync(dhtA, c.PeerId, ct);
 
             (MeshHost clientHost, KadDht client) = await ClientNextToAsync(a, ct);
             await using (client)
