@@ -61,7 +61,7 @@ function Install-InteropPeers {
         if ($dir -match 'node_modules') { continue }
         $stamp = Join-Path $dir 'node_modules/.meshcore-installed'
         $lock = Join-Path $dir 'package-lock.json'
-        if ((Test-Path $stamp) -and ((Get-Item $stamp).LastWriteTimeUtc -ge (Get-Item $lock).LastWriteTimeUtc)) { continue }
+        if ((Test-Path $stamp) -and ((Get-Item -Force $stamp).LastWriteTimeUtc -ge (Get-Item $lock).LastWriteTimeUtc)) { continue }
         if (-not (Get-Command npm -ErrorAction SilentlyContinue)) {
             Write-Warning "npm is not on PATH: interop peers in $dir are not installed; their tests will skip."
             continue

@@ -10,6 +10,10 @@ public static class Program
         {
             return Transport.IdleConnectionHolder.RunAsync(args[1..]).GetAwaiter().GetResult();
         }
+        if (args.Length > 0 && args[0] == "dht-lookups")
+        {
+            return Kademlia.DhtLookupRun.RunAsync(args[1..]).GetAwaiter().GetResult();
+        }
         // "--full" selects BenchmarkDotNet's default (longer, tighter) job; the short job is the default here.
         bool full = args.Contains("--full");
         string[] rest = args.Where(a => a != "--full").ToArray();

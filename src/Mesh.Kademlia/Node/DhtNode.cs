@@ -53,6 +53,7 @@ public sealed partial class DhtNode : IAsyncDisposable
     private readonly IAsyncDisposable? _ownedTransport;
     private readonly Lock _pendingLock = new();
     private readonly Dictionary<DhtId, List<DhtSearchState>> _pendingGets = [];
+    private Task? _refreshLoop;
     private int _disposed;
 
     private DhtNode(DhtProtocol protocol, DhtNodeOptions options, ILogger logger, IAsyncDisposable? ownedTransport)
@@ -126,7 +127,7 @@ public sealed partial class DhtNode : IAsyncDisposable
             }
             if (options.RefreshTimeout is { } period)
             {
-                node._background.TryStart(ct => node.RefreshRoutingTableAsync(period, ct));
+                node._refreshLoop = node.RefreshRoutingTableAsync(period, node._background.Stopping);
             }
             return node;
         }
@@ -228,19 +229,27 @@ public sealed partial class DhtNode : IAsyncDisposable
     }
 
     /// <summary>hivemind <c>_refresh_routing_table</c>: look up a random id in every bucket not updated for <paramref name="period"/>.</summary>
+    /// <remarks>Runs until dispose; not part of the background work a test waits to go idle.</remarks>
     private async Task RefreshRoutingTableAsync(TimeSpan period, CancellationToken cancellationToken)
     {
+        await Task.Yield();
         TimeProvider time = _options.TimeProvider;
         var random = new Random();
-        while (!cancellationToken.IsCancellationRequested)
+        try
         {
-            long started = time.GetTimestamp();
-            foreach ((KBucket<DhtId, PeerId> _, DhtId target) in _protocol.RoutingTable.GetStaleBuckets(period, random))
+            while (!cancellationToken.IsCancellationRequested)
             {
-                await FindNearestNodesAsync([target], cancellationToken: cancellationToken).ConfigureAwait(false);
+                long started = time.GetTimestamp();
+                foreach ((KBucket<DhtId, PeerId> _, DhtId target) in _protocol.RoutingTable.GetStaleBuckets(period, random))
+                {
+                    await FindNearestNodesAsync([target], cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                TimeSpan wait = period - time.GetElapsedTime(started);
+                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, cancellationToken).ConfigureAwait(false);
             }
-            TimeSpan wait = period - time.GetElapsedTime(started);
-            await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
         }
     }
 
@@ -294,8 +303,19 @@ public sealed partial class DhtNode : IAsyncDisposable
             QueriesPerCall = queriesPerCall ?? Math.Max(1, (int)Math.Sqrt(queries.Count)),
             AwaitAllTasks = awaitAll,
         };
-        return BeamSearch.TraverseAsync(new FindNeighborSource(_protocol, onResult), request, options, cancellationToken);
+        Task<TraversalResult<DhtId, PeerId>> traversal = BeamSearch.TraverseAsync(new FindNeighborSource(_protocol, onResult), request, options, cancellationToken);
+        return TraversalObserver is null ? traversal : ObserveAsync(traversal);
     }
+
+    private async Task<TraversalResult<DhtId, PeerId>> ObserveAsync(Task<TraversalResult<DhtId, PeerId>> traversal)
+    {
+        TraversalResult<DhtId, PeerId> result = await traversal.ConfigureAwait(false);
+        TraversalObserver?.Invoke(result);
+        return result;
+    }
+
+    /// <summary>Benchmarks: sees every traversal's result (hops and calls per lookup).</summary>
+    internal Action<TraversalResult<DhtId, PeerId>>? TraversalObserver { get; set; }
 
     /// <summary><c>get_neighbors</c> over <c>rpc_find</c>: each result can feed a search and stop it.</summary>
     private sealed class FindNeighborSource(DhtProtocol protocol, Func<DhtId, DhtFindResult, RoutingEntry<DhtId, PeerId>, bool>? onResult) : INeighborSource<DhtId, PeerId>
@@ -397,6 +417,10 @@ public sealed partial class DhtNode : IAsyncDisposable
         }
         await _refresher.DisposeAsync().ConfigureAwait(false);
         await _background.DisposeAsync().ConfigureAwait(false);
+        if (_refreshLoop is not null)
+        {
+            await _refreshLoop.ConfigureAwait(false);
+        }
         await _protocol.DisposeAsync().ConfigureAwait(false);
         if (_ownedTransport is not null)
         {

@@ -226,9 +226,11 @@ public sealed class DhtProtocol : IDhtRequestHandler, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(keys);
         var request = new FindRequest { Peer = NodeInfo };
+        Span<byte> keyBytes = stackalloc byte[DhtId.Size];
         foreach (DhtId key in keys)
         {
-            request.Keys.Add(ByteString.CopyFrom(key.ToBytes()));
+            key.WriteBigEndian(keyBytes);
+            request.Keys.Add(ByteString.CopyFrom(keyBytes));
         }
         FindResponse? response = await CallAsync(DhtProtocolIds.Find, peer, (p, r, ct) => _transport.FindAsync(p, r, ct), request, cancellationToken).ConfigureAwait(false);
         if (response is null)
@@ -297,19 +299,20 @@ public sealed class DhtProtocol : IDhtRequestHandler, IAsyncDisposable
         {
             return [];
         }
-        var nearest = new List<RoutingEntry<DhtId, PeerId>>(count);
+        var nearest = new RoutingEntry<DhtId, PeerId>[count];
+        int n = 0;
         for (int i = 0; i < count; i++)
         {
             if (nodeIds[i].Length == DhtId.Size && PeerId.TryFromBytes(peerIds[i].Span, out PeerId nearPeer))
             {
-                nearest.Add(new RoutingEntry<DhtId, PeerId>(DhtId.ReadBigEndian(nodeIds[i].Span), nearPeer));
+                nearest[n++] = new RoutingEntry<DhtId, PeerId>(DhtId.ReadBigEndian(nodeIds[i].Span), nearPeer);
             }
             else
             {
                 DhtLog.BadReplyPart(_logger, peer, $"nearest entry {i} is not a DHTID and a peer id");
             }
         }
-        return [.. nearest];
+        return n == count ? nearest : nearest[..n];
     }
 
     private async Task<TResponse?> CallAsync<TRequest, TResponse>(string method, PeerId peer, Func<PeerId, TRequest, CancellationToken, ValueTask<TResponse>> call,
@@ -327,6 +330,12 @@ public sealed class DhtProtocol : IDhtRequestHandler, IAsyncDisposable
             {
                 await _rpcLimit.WaitAsync(cancellationToken).ConfigureAwait(false);
                 entered = true;
+            }
+            if (ReferenceEquals(_options.TimeProvider, TimeProvider.System))
+            {
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                deadline.CancelAfter(_options.WaitTimeout);
+                return await call(peer, request, deadline.Token).ConfigureAwait(false);
             }
             using var timeout = new CancellationTokenSource(_options.WaitTimeout, _options.TimeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -497,6 +506,7 @@ public sealed class DhtProtocol : IDhtRequestHandler, IAsyncDisposable
 
         RoutingTableSnapshot<DhtId, PeerId> snapshot = RoutingTable.Snapshot;
         var neighbors = new RoutingEntry<DhtId, PeerId>[_options.BucketSize];
+        Span<byte> idBytes = stackalloc byte[DhtId.Size];
         var response = new FindResponse { Peer = NodeInfo };
         for (int i = 0; i < n; i++)
         {
@@ -511,7 +521,8 @@ public sealed class DhtProtocol : IDhtRequestHandler, IAsyncDisposable
             int count = snapshot.GetNearestNeighbors(ids[i], neighbors, requester);
             for (int j = 0; j < count; j++)
             {
-                item.NearestNodeIds.Add(ByteString.CopyFrom(neighbors[j].NodeId.ToBytes()));
+                neighbors[j].NodeId.WriteBigEndian(idBytes);
+                item.NearestNodeIds.Add(ByteString.CopyFrom(idBytes));
                 item.NearestPeerIds.Add(ByteString.CopyFrom(neighbors[j].Peer.Bytes));
             }
             response.Results.Add(item);

@@ -385,7 +385,8 @@ public static class BeamSearch
         {
             q.Finished = true;
             _unfinished--;
-            var result = new TraversalQueryResult<TKey, TPeer>(q.Query, q.Index, q.GetNearest(), q.Visited.ToFrozenSetCopy(), stopped, stopped ? q.StopHops : q.MaxHops);
+            // A finished query's visited set is never written again (calls only mark unfinished queries), so it is handed out as is.
+            var result = new TraversalQueryResult<TKey, TPeer>(q.Query, q.Index, q.GetNearest(), q.Visited, stopped, stopped ? q.StopHops : q.MaxHops);
             q.Result = result;
             if (_request.FoundCallback is { } callback)
             {
@@ -508,10 +509,4 @@ public static class BeamSearch
             }
         }
     }
-}
-
-internal static class TraversalSetExtensions
-{
-    /// <summary>An immutable copy for a result (the live set keeps growing only while the query is unfinished).</summary>
-    public static IReadOnlySet<TKey> ToFrozenSetCopy<TKey>(this HashSet<TKey> set) => System.Collections.Frozen.FrozenSet.ToFrozenSet(set);
 }

@@ -8,6 +8,9 @@ namespace Mesh.Node.Cli;
 /// <summary>A command line that is wrong in a way the parser cannot see: conflicting flags, a value out of range.</summary>
 public sealed class CliUsageException(string message) : MeshProtocolException(message);
 
+/// <summary>An operation that failed for a reason the operator can act on, worded for the command line (exit 1).</summary>
+public sealed class CliFailureException(string message, Exception? innerException = null) : MeshProtocolException(message, innerException);
+
 /// <summary>
 /// Turns the failures a verb can meet into one line an operator can act on (<c>mesh VERB: what went wrong</c>), with
 /// the exit code of <see cref="CliExit"/>. Bugs (anything not listed here) are not swallowed: they keep their stack

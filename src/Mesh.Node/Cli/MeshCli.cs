@@ -27,6 +27,13 @@ public static class MeshCli
             DhtCommand.Create(),
             GetCommand.Create(),
             StoreCommand.Create(),
+            RegisterSubnetCommand.Create(),
+            RegisterNodeCommand.Create(),
+            ActivateNodeCommand.Create(),
+            StakeCommand.Create(),
+            InfoCommands.CreateSubnet(),
+            InfoCommands.CreateNode(),
+            ServerCommand.Create(Subnet.MeshSubnetDht.CreateAsync),
         };
         return root;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using Mesh.Kademlia.Node;
 using Mesh.Kademlia.Serialization;
 
 namespace Mesh.Node.Cli;
@@ -41,7 +42,9 @@ internal static class StoreCommand
             string? subkeyText = parse.GetValue(subkey);
             await using DhtClient client = await DhtClient.JoinAsync(parse, parse.GetValue(initialPeers), parse.GetValue(noAuth), parse.GetValue(waitTimeout), parse.GetValue(verbose), ct);
             double expires = client.Node.Clock.Now + seconds;
-            bool stored = await client.Node.StoreAsync(keyText, parse.GetRequiredValue(value), expires, subkeyText is null ? (MsgValue?)null : MsgValue.FromString(subkeyText), ct);
+            // excludeSelf: this short-lived client must not count its own storage as a replica (mesh would).
+            var item = new DhtStoreItem(keyText, parse.GetRequiredValue(value), expires, subkeyText is null ? (MsgValue?)null : MsgValue.FromString(subkeyText));
+            bool stored = (await client.Node.StoreManyAsync([item], excludeSelf: true, cancellationToken: ct))[0];
             TextWriter output = CliOption.Out(parse);
             if (parse.GetValue(json))
             {

@@ -96,4 +96,28 @@ public sealed class DhtNodeCachingTests
         Assert.True(reader.Protocol.Stores.Cache.Contains(DhtId.Generate("hot"))); // cache_locally
         Assert.Equal(before + 1, StoresServedByOthers()); // cache_nearest = 1: one in_cache store to a node other than the source
     }
+
+    [Fact]
+    public async Task Stale_buckets_are_refreshed_every_refresh_timeout()
+    {
+        CancellationToken ct = DhtTestNetwork.Timeout(120);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var swarm = new DhtSwarm(DhtNetworkKind.InMemory);
+        DhtNode[] nodes = await swarm.StarAsync(6, new DhtNodeOptions { TimeProvider = time });
+        DhtNode refresher = await swarm.AddAsync(new DhtNodeOptions { TimeProvider = time, RefreshTimeout = TimeSpan.FromMinutes(1) }, [nodes[0]]);
+        await refresher.WhenIdleAsync();
+        var refreshed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        refresher.TraversalObserver = _ => refreshed.TrySetResult();
+
+        // Move the clock past the refresh timeout until the loop (on the thread pool) has looked up a stale bucket;
+        // bounded in steps, each given up to a second of real time to be noticed.
+        for (int step = 0; step < 20 && !refreshed.Task.IsCompleted; step++)
+        {
+            time.Advance(TimeSpan.FromSeconds(61));
+            await Task.WhenAny(refreshed.Task, Task.Delay(TimeSpan.FromSeconds(1), ct));
+        }
+
+        Assert.True(refreshed.Task.IsCompleted, "no refresh lookup after the refresh timeout");
+        Assert.True(refresher.Protocol.RoutingTable.Count >= 6);
+    }
 }

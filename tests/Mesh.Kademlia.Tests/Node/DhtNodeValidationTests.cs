@@ -125,6 +125,40 @@ public sealed class DhtNodeValidationTests
     }
 
     [Theory]
+    [InlineData(DhtNetworkKind.Tcp)]
+    [InlineData(DhtNetworkKind.InMemory)]
+    public async Task Every_server_publishes_a_heartbeat_and_any_node_reads_them_all(DhtNetworkKind kind)
+    {
+        // What the mesh server does every update period (mesh-reference §7, ModuleHeartbeatThread): key "heartbeat",
+        // subkey = peer id (base58 text) + [owner:<its key>], value = ServerInfo.to_tuple(), expiration 2 update periods.
+        CancellationToken ct = Timeout();
+        await using var swarm = new DhtSwarm(kind);
+        var servers = new List<(DhtNode Node, SignatureValidator Validator)>();
+        for (int i = 0; i < 8; i++)
+        {
+            PrivateKey key = Ed25519PrivateKey.Generate();
+            var validator = new SignatureValidator(key);
+            DhtNode node = await swarm.AddAsync(new DhtNodeOptions { RecordValidators = [validator] }, servers.Count == 0 ? null : [servers[0].Node], key);
+            servers.Add((node, validator));
+        }
+        double updatePeriod = 120;
+        foreach ((DhtNode node, SignatureValidator validator) in servers)
+        {
+            MsgValue subkey = MsgValue.FromBytes([.. System.Text.Encoding.ASCII.GetBytes(node.PeerId.ToString()), .. validator.LocalPublicKey.Span]);
+            MsgValue serverInfo = MsgValue.Tuple(2, "validator", 1.5, MsgValue.Map(new MsgMapEntry("public_name", "n"), new MsgMapEntry("version", MsgValue.Nil)));
+            Assert.True(await node.StoreAsync("heartbeat", serverInfo, node.Clock.Now + 2 * updatePeriod, subkey, ct));
+        }
+
+        DhtNode reader = await swarm.AddAsync(new DhtNodeOptions { ClientMode = true, RecordValidators = [new SignatureValidator(Ed25519PrivateKey.Generate())] }, [servers[3].Node]);
+        DhtValue heartbeats = (await reader.GetAsync("heartbeat", latest: true, cancellationToken: ct))!;
+        Assert.Equal(8, heartbeats.Subkeys!.Count);
+        // Readers recover each server's peer id from the subkey, in front of its [owner:…] marker.
+        HashSet<string> peers = [.. heartbeats.Subkeys.Keys.Select(k => System.Text.Encoding.ASCII.GetString(k.AsSpan()).Split("[owner:")[0])];
+        Assert.Equal(servers.Select(s => s.Node.PeerId.ToString()).Order(), peers.Order());
+        Assert.All(heartbeats.Subkeys.Values, v => Assert.Equal((MsgValue)"validator", v.Value.AsItems()[1]));
+    }
+
+    [Theory]
     [InlineData("records_ed25519.json")]
     [InlineData("records_rsa.json")]
     public async Task Records_signed_by_a_node_have_the_python_bytes_and_validate_at_its_peers(string file)

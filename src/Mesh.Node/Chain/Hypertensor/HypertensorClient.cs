@@ -16,7 +16,7 @@ namespace Mesh.Node.Chain.Hypertensor;
 /// rule) are made at one block hash so they see one state. Writes are signed by <see cref="Signer"/> (the node's
 /// hotkey) unless a method takes an explicit signer (a coldkey for registration and staking).
 /// </summary>
-public sealed class HypertensorClient : IHypertensorChain, IAsyncDisposable
+public sealed class HypertensorClient : IHypertensorChain, IHypertensorAdmin, IAsyncDisposable
 {
     public const string Pallet = "Network";
 
