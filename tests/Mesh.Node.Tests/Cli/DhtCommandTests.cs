@@ -243,6 +243,12 @@ public sealed partial class DhtCommandTests
         Assert.Equal(2, badAddress.ExitCode);
         Assert.StartsWith("mesh dht: --host_maddrs: '/ip4/999.0.0.1/tcp/0' is not a multiaddr", badAddress.Error.Trim());
 
+        CliRun.Result foreignAnnounce = await CliRun.RunAsync("dht", "--host_maddrs", "/ip4/127.0.0.1/tcp/0",
+            "--announce_maddrs", "/ip4/203.0.113.7/tcp/31330/p2p/12D3KooWDL5T6RAT3xhZtwkQjEEaCN3eMVawoDp8cVaNFJ92bju8");
+        Assert.Equal(2, foreignAnnounce.ExitCode);
+        Assert.StartsWith("mesh dht: --announce_maddrs: '/ip4/203.0.113.7/tcp/31330/p2p/12D3KooWDL5T6RAT3xhZtwkQjEEaCN3eMVawoDp8cVaNFJ92bju8' names another peer",
+            foreignAnnounce.Error.Trim());
+
         CliRun.Result badExpiration = await CliRun.RunAsync("store", "--initial-peers", "/ip4/127.0.0.1/tcp/1/p2p/12D3KooWDL5T6RAT3xhZtwkQjEEaCN3eMVawoDp8cVaNFJ92bju8",
             "--key", "k", "--value", "v", "--expiration", "-5");
         Assert.Equal(2, badExpiration.ExitCode);
