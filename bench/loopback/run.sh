@@ -112,16 +112,16 @@ IDLE_ADDR=$(start_mesh_server "$OUT/idle-server.log" --stats)
 IDLE_PID=$(cat "$OUT/idle-server.log.pid")
 sleep 2
 rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
-heap_bytes() { grep '"type":"stats"' "$OUT/idle-server.log" | tail -1 | json_field gcTotalMemoryBytes; }
+heap_bytes() { grep -a '"type":"stats"' "$OUT/idle-server.log" | tail -1 | json_field gcTotalMemoryBytes; }
 RSS_BEFORE=$(rss_kib "$IDLE_PID"); HEAP_BEFORE=$(heap_bytes)
 HOLD_FIFO=$OUT/hold.stdin; rm -f "$HOLD_FIFO"; mkfifo "$HOLD_FIFO"
 "$HOLDER" hold-connections --server-address "$IDLE_ADDR" --count "$IDLE_CONNECTIONS" <"$HOLD_FIFO" >"$OUT/holder.log" 2>"$OUT/holder.err" &
 HOLDER_PID=$!; PIDS+=($HOLDER_PID)
 exec 9>"$HOLD_FIFO"
-for _ in $(seq 1 1200); do grep -q holding "$OUT/holder.log" 2>/dev/null && break; kill -0 $HOLDER_PID 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 1200); do grep -aq holding "$OUT/holder.log" 2>/dev/null && break; kill -0 $HOLDER_PID 2>/dev/null || break; sleep 0.1; done
 sleep 3
 RSS_AFTER=$(rss_kib "$IDLE_PID"); HEAP_AFTER=$(heap_bytes)
-SERVER_CONNS=$(grep '"type":"stats"' "$OUT/idle-server.log" | tail -1 | json_field connections)
+SERVER_CONNS=$(grep -a '"type":"stats"' "$OUT/idle-server.log" | tail -1 | json_field connections)
 exec 9>&-
 PER_CONN_RSS=$(awk -v a="$RSS_AFTER" -v b="$RSS_BEFORE" -v n="$SERVER_CONNS" 'BEGIN { if (n > 0) printf "%.1f", (a - b) / n; else print "n/a" }')
 PER_CONN_HEAP=$(awk -v a="$HEAP_AFTER" -v b="$HEAP_BEFORE" -v n="$SERVER_CONNS" 'BEGIN { if (n > 0) printf "%.1f", (a - b) / n / 1024; else print "n/a" }')

@@ -39,7 +39,8 @@ public sealed record KadDhtOptions
 
     /// <summary>
     /// Most routing-table peers sharing one IP group (/16 of IPv4, /32 of IPv6; go's <c>RTPeerDiversityFilter</c>
-    /// limit is 3). Loopback and private addresses are exempt. Null: off (the default, as in go's plain DHT).
+    /// limit is 3), counting the replacements waiting for a slot (the table promotes them on its own). Loopback and
+    /// private addresses are exempt. Null: off (the default, as in go's plain DHT).
     /// </summary>
     public int? MaxPeersPerIpGroup { get; init; }
 

@@ -224,14 +224,18 @@ public sealed class LocalHypertensor : IHypertensorChain, IHypertensorAdmin
     /// nobody asked about in time, an inactive subnet or no eligible node (as <c>SubnetElectedValidator</c> is empty
     /// then).
     /// </summary>
-    public Task<uint?> GetElectedValidatorAsync(uint subnetId, uint subnetEpoch, CancellationToken cancellationToken = default)
+    public Task<uint?> GetElectedValidatorAsync(uint subnetId, uint subnetEpoch, CancellationToken cancellationToken = default) =>
+        Task.FromResult(EnsureElection(subnetId, subnetEpoch));
+
+    /// <summary>The stored election of the epoch, or the one made now when it is due (the database is synchronous).</summary>
+    private uint? EnsureElection(uint subnetId, uint subnetEpoch)
     {
         uint? stored = _db.Read((c, t) => FindElection(c, t, subnetId, subnetEpoch));
         if (stored is not null)
         {
-            return Task.FromResult(stored);
+            return stored;
         }
-        return Task.FromResult(_db.Write((c, t) =>
+        return _db.Write((c, t) =>
         {
             uint? again = FindElection(c, t, subnetId, subnetEpoch);
             if (again is not null)
@@ -251,7 +255,7 @@ public sealed class LocalHypertensor : IHypertensorChain, IHypertensorAdmin
             uint elected = eligible[(int)(subnetEpoch % (uint)eligible.Length)];
             Execute(c, t, "INSERT INTO elections(subnet_id, epoch, node_id) VALUES ($s, $e, $n)", ("$s", subnetId), ("$e", subnetEpoch), ("$n", elected));
             return elected;
-        }));
+        });
     }
 
     public Task<ConsensusSubmission?> GetConsensusSubmissionAsync(uint subnetId, uint subnetEpoch, CancellationToken cancellationToken = default) =>
@@ -269,7 +273,7 @@ public sealed class LocalHypertensor : IHypertensorChain, IHypertensorAdmin
         SubnetRow? subnet = _db.Read((c, t) => FindSubnet(c, t, subnetId));
         if (subnet is not null)
         {
-            _ = GetElectedValidatorAsync(subnetId, SubnetEpoch(subnet), cancellationToken).Result;
+            EnsureElection(subnetId, SubnetEpoch(subnet));
         }
         return Task.FromResult(_db.Write((c, t) =>
         {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Threading.Channels;
 using Mesh.Kademlia.Keys;
 using Mesh.Kademlia.Routing;
@@ -43,9 +44,10 @@ internal sealed class KadRoutingManager : IAsyncDisposable
         Failed,
         NotServer,
         Barrier,
+        PingsInFlight,
     }
 
-    private readonly record struct Event(Kind Kind, PeerId Peer, TaskCompletionSource? Done = null);
+    private readonly record struct Event(Kind Kind, PeerId Peer, TaskCompletionSource? Done = null, TaskCompletionSource<Task[]>? Pings = null);
 
     public KadRoutingManager(MeshHost host, KadDhtOptions options, ILogger logger)
     {
@@ -84,6 +86,21 @@ internal sealed class KadRoutingManager : IAsyncDisposable
         await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Like <see cref="FlushAsync"/>, and also waits for the eviction pings those events started to answer or fail and
+    /// for their outcome to be applied (tests observe ping-before-evict with it; bootstrap must not wait on pings).
+    /// </summary>
+    internal async Task FlushIncludingPingsAsync(CancellationToken cancellationToken)
+    {
+        // The ping set belongs to the loop: ask it for the pings in flight after everything posted so far.
+        var inFlight = new TaskCompletionSource<Task[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _events.Writer.WriteAsync(new Event(Kind.PingsInFlight, default, Pings: inFlight), cancellationToken).ConfigureAwait(false);
+        Task[] pings = await inFlight.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // A ping posts its outcome before its task completes, so the barrier below comes after that outcome.
+        await Task.WhenAll(pings).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task RunAsync()
     {
         await Task.Yield();
@@ -114,14 +131,19 @@ internal sealed class KadRoutingManager : IAsyncDisposable
             case Kind.Barrier:
                 e.Done!.TrySetResult();
                 return;
+            case Kind.PingsInFlight:
+                _pings.RemoveWhere(t => t.IsCompleted);
+                e.Pings!.TrySetResult([.. _pings]);
+                return;
             case Kind.Seen:
                 AddOrUpdate(e.Peer);
                 return;
             case Kind.Failed:
             case Kind.NotServer:
+                RoutingTableSnapshot<KadKey256, PeerId> before = _table.Snapshot;
                 if (_table.RemovePeer(e.Peer))
                 {
-                    _diversity?.Removed(e.Peer);
+                    SyncDiversity(before);
                     KadLog.RoutingChanged(_logger, e.Kind == Kind.Failed ? "removed unresponsive" : "removed non-server", e.Peer.ToString(), _table.Count);
                 }
                 return;
@@ -141,15 +163,46 @@ internal sealed class KadRoutingManager : IAsyncDisposable
             KadLog.RoutingChanged(_logger, "refused (IP group full)", peer.ToString(), _table.Count);
             return;
         }
+        RoutingTableSnapshot<KadKey256, PeerId> before = _table.Snapshot;
         RoutingUpdate<KadKey256, PeerId> update = _table.AddOrUpdate(id, peer);
+        SyncDiversity(before);
         if (update.Outcome == RoutingUpdateOutcome.Added)
         {
-            _diversity?.Added(peer, _host.PeerStore.GetAddresses(peer));
             KadLog.RoutingChanged(_logger, "added", peer.ToString(), _table.Count);
         }
         if (update.PingCandidate is { } candidate)
         {
             _pings.Add(PingAsync(candidate.Peer));
+        }
+    }
+
+    // The diversity filter counts every peer the table holds, replacements included, and follows the table's own
+    // peer map rather than the update's outcome. Counting only peers that enter as Added (as this owner first did) let
+    // the limit be bypassed: the table promotes a replacement into a freed slot by itself (Remove after a failed ping
+    // or request, bucket splits), without asking the owner, so a promoted peer was never counted and its group could
+    // then take more than its share (KadRoutingManagerTests.A_replacement_promoted_by_an_eviction_counts_against_its_ip_group).
+    // Diffing the maps also stops counting replacements the table drops when its bounded cache overflows. Cost: O(table)
+    // per membership change, only when the filter is on (it is off by default).
+    private void SyncDiversity(RoutingTableSnapshot<KadKey256, PeerId> before)
+    {
+        ImmutableDictionary<PeerId, KadKey256> was = before.PeerToNode, now = _table.Snapshot.PeerToNode;
+        if (_diversity is null || ReferenceEquals(was, now))
+        {
+            return;
+        }
+        foreach (PeerId gone in was.Keys)
+        {
+            if (!now.ContainsKey(gone))
+            {
+                _diversity.Removed(gone);
+            }
+        }
+        foreach (PeerId added in now.Keys)
+        {
+            if (!was.ContainsKey(added))
+            {
+                _diversity.Added(added, _host.PeerStore.GetAddresses(added));
+            }
         }
     }
 
