@@ -341,7 +341,6 @@ public sealed class DhtNodeTests
         Assert.Throws<ArgumentException>(() => new DhtNodeOptions { InitialPeers = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/1")] }.Validate());
     }
 
-    /// <summary>Answers only once <paramref name="gate"/> completes (pending gets in the reuse test).</summary>
     /// <summary>Holds requests while closed; opening releases the waiting ones. Reusable: close, then open again.</summary>
     private sealed class Gate
     {
@@ -360,6 +359,7 @@ public sealed class DhtNodeTests
         }
     }
 
+    /// <summary>Answers only while <paramref name="gate"/> is open (pending gets in the reuse test).</summary>
     private sealed class GatedHandler(IDhtRequestHandler inner, Gate gate) : IDhtRequestHandler
     {
         public async ValueTask<PingResponse> HandlePingAsync(PingRequest request, RpcContext context)
