@@ -398,12 +398,6 @@ public sealed partial class DhtNode : IAsyncDisposable
         await _protocol.FlushRoutingAsync().ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Background work running now (traversal stragglers, caching stores, and the protocol's replication and pings); for
-    /// tests, which read it after <see cref="WhenIdleAsync"/> to know that nothing new started meanwhile.
-    /// </summary>
-    internal int BackgroundCount => _background.Count + _protocol.BackgroundCount;
-
     internal DhtCacheRefresher Refresher => _refresher;
 
     internal int PendingGetCount(DhtId key)

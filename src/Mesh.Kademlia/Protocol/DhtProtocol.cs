@@ -669,9 +669,6 @@ public sealed class DhtProtocol : IDhtRequestHandler, IAsyncDisposable
     /// <summary>Completes once the background calls started so far have finished.</summary>
     internal Task WhenBackgroundIdleAsync() => _background.WhenIdleAsync();
 
-    /// <summary>Background calls running now (replication, bucket pings); tests use it to tell a quiet swarm.</summary>
-    internal int BackgroundCount => _background.Count;
-
     /// <summary>Stops serving, cancels and awaits background calls, stops the routing owner.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -185,9 +185,8 @@ public sealed class DhtNodeTests
         await Task.WhenAll(
             peers[random.Next(peers.Length)].StoreAsync("k1", 123, Now + 999, cancellationToken: ct),
             peers[random.Next(peers.Length)].StoreAsync("k2", 567, Now + 999, cancellationToken: ct));
-        // Replication to newly met nodes may still be under way: a copy landing on `you` after it was picked would answer
-        // its get from local storage, with nothing left pending.
-        await swarm.SettleAsync(ct);
+        // As in Dhtnode_replicas: replication to newly met nodes may still run, and `you` is picked for holding neither key.
+        await Task.WhenAll(peers.Select(p => p.WhenIdleAsync()));
 
         // Gets that stay pending until released: the other nodes answer only once the test lets them.
         DhtNode you = peers.First(p => !p.Protocol.Stores.Storage.Contains(DhtId.Generate("k1")) && !p.Protocol.Stores.Storage.Contains(DhtId.Generate("k2")));

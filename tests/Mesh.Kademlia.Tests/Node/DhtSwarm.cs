@@ -109,29 +109,6 @@ internal sealed class DhtSwarm(DhtNetworkKind kind) : IAsyncDisposable
         return [.. nodes];
     }
 
-    /// <summary>
-    /// Waits until the whole swarm is quiet: no node has background work left and every routing update is applied.
-    /// One pass of <see cref="DhtNode.WhenIdleAsync"/> per node is not enough: the work it waits for (replication to newly
-    /// met nodes, caching stores) reaches other nodes, which then meet the sender and may start replication of their own
-    /// after their own wait returned. So: wait for every node, apply every routing update, and repeat until a round
-    /// finds nothing running (bounded in rounds and by <paramref name="cancellationToken"/>).
-    /// </summary>
-    public async Task SettleAsync(CancellationToken cancellationToken)
-    {
-        for (int round = 0; round < 100; round++)
-        {
-            DhtNode[] nodes = [.. Nodes];
-            await Task.WhenAll(nodes.Select(n => n.WhenIdleAsync())).WaitAsync(cancellationToken);
-            // Handlers post "seen" before they reply, so once the callers' work is over, this applies everything it caused.
-            await Task.WhenAll(nodes.Select(n => n.Protocol.FlushRoutingAsync())).WaitAsync(cancellationToken);
-            if (nodes.All(n => n.BackgroundCount == 0))
-            {
-                return;
-            }
-        }
-        Assert.Fail("the swarm did not settle in 100 rounds of background work");
-    }
-
     /// <summary>Shuts a node down (it stops answering; its peers find out when they call it).</summary>
     public async Task StopAsync(DhtNode node)
     {
