@@ -27,7 +27,11 @@ public sealed record SubnetDhtSetup(
     IReadOnlyList<IRecordValidator> Validators,
     IRpcAuthorizer Authorizer,
     IReadOnlyList<Multiaddr> InitialPeers,
-    ILoggerFactory LoggerFactory);
+    ILoggerFactory LoggerFactory)
+{
+    /// <summary>The DHT's per-RPC timeout (mesh's <c>wait_timeout</c>); null: the DHT default (3 s).</summary>
+    public TimeSpan? WaitTimeout { get; init; }
+}
 
 /// <summary>Creates and bootstraps the DHT node of a subnet server.</summary>
 public delegate Task<ISubnetDhtNode> SubnetDhtFactory(SubnetDhtSetup setup, CancellationToken cancellationToken);
@@ -55,6 +59,9 @@ public sealed record SubnetServerOptions
     public TimeSpan ChainPollInterval { get; init; } = TimeSpan.FromSeconds(6);
 
     public double AttestDeadline { get; init; } = 0.25;
+
+    /// <summary>The DHT's per-RPC timeout, bootstrap ping included (hidden <c>--wait_timeout</c>); null: 3 s as mesh.</summary>
+    public TimeSpan? DhtWaitTimeout { get; init; }
 
     /// <summary>Proof-of-stake minimum class for peers' RPCs (<c>--min_class</c>).</summary>
     public NodeClass MinClass { get; init; } = NodeClass.Registered;
@@ -166,8 +173,10 @@ public sealed partial class SubnetServer : IAsyncDisposable
         });
         var transport = new MeteredRpcTransport(new MeshHostRpcTransport(Host), Metrics);
         IRecordValidator[] validators = [new SignatureValidator(_options.Identity), new PredicateValidator(Predicate)];
-        _dht = await _dhtFactory(new SubnetDhtSetup(Host, transport, _options.Identity, validators, withStake, _options.InitialPeers, _loggers),
-            cancellationToken).ConfigureAwait(false);
+        _dht = await _dhtFactory(new SubnetDhtSetup(Host, transport, _options.Identity, validators, withStake, _options.InitialPeers, _loggers)
+        {
+            WaitTimeout = _options.DhtWaitTimeout,
+        }, cancellationToken).ConfigureAwait(false);
 
         _app = new RpcServicer(transport, loggerFactory: _loggers);
         MathProtocol.Serve(_app, signatureOnly, DescribeNode);
