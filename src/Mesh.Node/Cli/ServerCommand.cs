@@ -59,10 +59,15 @@ internal static class ServerCommand
         Option<double> attestDeadline = CliOption.Create<double>("--attest-deadline", "Epoch progress after which attestors give up.");
         attestDeadline.Hidden = true;
         attestDeadline.DefaultValueFactory = _ => 0.25;
+        // Hidden, for tests on loaded machines: the DHT's per-RPC timeout, which also bounds the bootstrap ping (dial,
+        // handshake and the validating ping back); mesh's 3 s default otherwise.
+        Option<double?> waitTimeout = CliOption.Create<double?>("--wait-timeout", "Seconds to wait for a DHT RPC reply (default 3).");
+        waitTimeout.Hidden = true;
         var command = new Command("server", "Run a subnet node: DHT with proof of stake, heartbeat, consensus, sample app protocol.")
         {
             hostMaddrs, announceMaddrs, identityPath, initialPeers, newSwarm, subnetId, subnetNodeId, noBlockchain, localRpc, liveRpc, rpcUrl, privateKey,
             phrase, updatePeriod, publicName, metricsPort, minClass, localChainPath, logFormat, noPeerRouting, verbose, blockTime, pollInterval, attestDeadline,
+            waitTimeout,
         };
         CliOption.SetAction(command, async (parse, ct) =>
         {
@@ -71,6 +76,7 @@ internal static class ServerCommand
 
             // Flags first: every mistake is a one-line usage error before anything starts.
             TimeSpan period = Seconds(parse.GetValue(updatePeriod), "--update_period", 0.1, 86_400);
+            TimeSpan? dhtWait = parse.GetValue(waitTimeout) is double w ? Seconds(w, "--wait_timeout", 0.1, 600) : null;
             var limits = new SubnetRecordLimits();
             if (HeartbeatRecord.ExpirationFor(period) > limits.MaxHeartbeatLifetime)
             {
@@ -207,6 +213,7 @@ internal static class ServerCommand
                     Heartbeat = new HeartbeatOptions { UpdatePeriod = period, PublicName = parse.GetValue(publicName) },
                     ChainPollInterval = poll,
                     AttestDeadline = parse.GetValue(attestDeadline),
+                    DhtWaitTimeout = dhtWait,
                     MinClass = minimum,
                     MetricsPort = metrics,
                     PeerRouting = !parse.GetValue(noPeerRouting),

@@ -48,13 +48,18 @@ public sealed class MeshSubnetDht : ISubnetDhtNode
         var transport = new RpcDhtTransport(rpc, setup.Authorizer, null, setup.LoggerFactory);
         try
         {
-            DhtNode node = await DhtNode.CreateAsync(transport, new DhtNodeOptions
+            var options = new DhtNodeOptions
             {
                 InitialPeers = setup.InitialPeers,
                 RecordValidators = setup.Validators,
                 Authorizer = setup.Authorizer,
                 Identity = setup.Identity,
-            }, setup.LoggerFactory, cancellationToken).ConfigureAwait(false);
+            };
+            if (setup.WaitTimeout is TimeSpan wait)
+            {
+                options = options with { WaitTimeout = wait };
+            }
+            DhtNode node = await DhtNode.CreateAsync(transport, options, setup.LoggerFactory, cancellationToken).ConfigureAwait(false);
             return new MeshSubnetDht(node, transport);
         }
         catch

@@ -37,6 +37,9 @@ public sealed record SubnetDhtSetup(
     /// when peer routing is off.
     /// </summary>
     public IPeerAddressResolver? PeerAddressResolver { get; init; }
+
+    /// <summary>The DHT's per-RPC timeout (mesh's <c>wait_timeout</c>); null: the DHT default (3 s).</summary>
+    public TimeSpan? WaitTimeout { get; init; }
 }
 
 /// <summary>Creates and bootstraps the DHT node of a subnet server.</summary>
@@ -74,6 +77,9 @@ public sealed record SubnetServerOptions
     public TimeSpan ChainPollInterval { get; init; } = TimeSpan.FromSeconds(6);
 
     public double AttestDeadline { get; init; } = 0.25;
+
+    /// <summary>The DHT's per-RPC timeout, bootstrap ping included (hidden <c>--wait_timeout</c>); null: 3 s as mesh.</summary>
+    public TimeSpan? DhtWaitTimeout { get; init; }
 
     /// <summary>Proof-of-stake minimum class for peers' RPCs (<c>--min_class</c>).</summary>
     public NodeClass MinClass { get; init; } = NodeClass.Registered;
@@ -200,6 +206,7 @@ public sealed partial class SubnetServer : IAsyncDisposable
         _dht = await _dhtFactory(new SubnetDhtSetup(Host, transport, _options.Identity, validators, withStake, _options.InitialPeers, _loggers)
         {
             PeerAddressResolver = _routing?.Resolver,
+            WaitTimeout = _options.DhtWaitTimeout,
         }, cancellationToken).ConfigureAwait(false);
 
         _app = new RpcServicer(transport, loggerFactory: _loggers);

@@ -375,6 +375,14 @@ public sealed partial class YamuxSession
         {
             return;
         }
+        if (_payloadStream == stream)
+        {
+            // Removed in the middle of one of its Data frames (a local reset or CloseAsync, applied at the start of a
+            // read, before the rest of the payload): the rest is discarded like data for any closed stream. Delivering
+            // it would write into the inbound pipe completed below, which throws and took the whole session down with
+            // GoAway(internal error).
+            _payloadStream = null;
+        }
         if (stream.IsInitiator)
         {
             Interlocked.Decrement(ref _outboundStreamCount);

@@ -54,9 +54,11 @@ public sealed class LocalMeshTests : IDisposable
             ids[i] = PrivateKey.Generate(i == 1 ? KeyType.Rsa : KeyType.Ed25519); // RSA and Ed25519 peers interoperate
             IdentityFile.Write(Path.Combine(_dir, $"node{i + 1}.id"), ids[i]);
         }
-        // Half-second blocks (10 s epochs); attestors get half an epoch, generous for a loaded 2-core machine.
+        // Half-second blocks (10 s epochs); attestors get half an epoch, generous for a loaded 2-core machine. Likewise the
+        // DHT's RPC timeout (3 s by default), which also bounds a joining node's bootstrap (dial, handshake, validating
+        // ping back): under load node2 once gave up on node1 after 3 s and exited "none of the --initial_peers answered".
         string[] common = ["server", "--no_blockchain_rpc", "--subnet_id", "1", "--update_period", "1", "--local_block_time", "0.5", "--attest_deadline", "0.5",
-            "--chain_poll_interval", "0.25", "--host_maddrs", "/ip4/127.0.0.1/tcp/0"];
+            "--chain_poll_interval", "0.25", "--host_maddrs", "/ip4/127.0.0.1/tcp/0", "--wait_timeout", "15"];
         var nodes = new List<MeshProcess>();
         try
         {

@@ -65,7 +65,10 @@ public sealed class RuntimeMeshTests(ChopsticksFixture chain, ITestOutputHelper 
         string[] Args(int i) => ["server", "--rpc_url", chain.WebSocketUri.ToString(), "--subnet_id", subnetId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--subnet_node_id", nodeIds[i].ToString(System.Globalization.CultureInfo.InvariantCulture), "--identity_path", $"node{i + 1}.id",
             "--private_key", "0x" + Convert.ToHexStringLower(hotkeys[i].ExportPrivateKey()), "--update_period", "5", "--chain_poll_interval", "0.5",
-            "--host_maddrs", "/ip4/127.0.0.1/tcp/0"];
+            "--host_maddrs", "/ip4/127.0.0.1/tcp/0",
+            // The DHT's 3 s RPC timeout also bounds the joining nodes' bootstrap (dial, handshake, validating ping back),
+            // which a loaded 2-core machine running other tests can exceed: the node then exits "none answered".
+            "--wait_timeout", "15"];
         var nodes = new List<MeshProcess>();
         try
         {

@@ -185,17 +185,19 @@ public sealed class DhtNodeTests
         await Task.WhenAll(
             peers[random.Next(peers.Length)].StoreAsync("k1", 123, Now + 999, cancellationToken: ct),
             peers[random.Next(peers.Length)].StoreAsync("k2", 567, Now + 999, cancellationToken: ct));
+        // As in Dhtnode_replicas: replication to newly met nodes may still run, and `you` is picked for holding neither key.
+        await Task.WhenAll(peers.Select(p => p.WhenIdleAsync()));
 
         // Gets that stay pending until released: the other nodes answer only once the test lets them.
         DhtNode you = peers.First(p => !p.Protocol.Stores.Storage.Contains(DhtId.Generate("k1")) && !p.Protocol.Stores.Storage.Contains(DhtId.Generate("k2")));
         you.Protocol.Stores.Cache.Remove(DhtId.Generate("k1"));
         you.Protocol.Stores.Cache.Remove(DhtId.Generate("k2"));
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new Gate();
         foreach (DhtNode p in peers.Where(p => p != you))
         {
             InMemoryDhtTransport endpoint = swarm.EndpointOf(p);
             await endpoint.StopServingAsync();
-            endpoint.Serve(new GatedHandler(p.Protocol, gate.Task));
+            endpoint.Serve(new GatedHandler(p.Protocol, gate));
         }
 
         Task<IReadOnlyList<DhtValue?>> futures1 = you.GetManyAsync(["k1", "k2"], cancellationToken: ct);
@@ -204,12 +206,16 @@ public sealed class DhtNodeTests
         Task<IReadOnlyList<DhtValue?>> futures2 = you.GetManyAsync(["k2", "k3"], cancellationToken: ct);
         Assert.Equal(2, you.PendingGetCount(DhtId.Generate("k2")));
 
-        gate.SetResult();
+        gate.Open();
         IReadOnlyList<DhtValue?> r1 = await futures1, r2 = await futures2;
+        // Closed again: the search for k3 runs on the thread pool, and with the others answering at once it could end
+        // before the count below is read (mesh's asyncio loop cannot run it in between).
+        gate.Close();
         Task<IReadOnlyList<DhtValue?>> futures3 = you.GetManyAsync(["k3"], cancellationToken: ct);
         Assert.Equal(0, you.PendingGetCount(DhtId.Generate("k1")));
         Assert.Equal(0, you.PendingGetCount(DhtId.Generate("k2")));
         Assert.Equal(1, you.PendingGetCount(DhtId.Generate("k3")));
+        gate.Open();
 
         Assert.Equal((MsgValue)123, r1[0]!.Value);
         Assert.Equal((MsgValue)567, r1[1]!.Value);
@@ -334,24 +340,42 @@ public sealed class DhtNodeTests
         Assert.Throws<ArgumentException>(() => new DhtNodeOptions { InitialPeers = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/1")] }.Validate());
     }
 
-    /// <summary>Answers only once <paramref name="gate"/> completes (pending gets in the reuse test).</summary>
-    private sealed class GatedHandler(IDhtRequestHandler inner, Task gate) : IDhtRequestHandler
+    /// <summary>Holds requests while closed; opening releases the waiting ones. Reusable: close, then open again.</summary>
+    private sealed class Gate
+    {
+        private TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task WhenOpen => Volatile.Read(ref _open).Task;
+
+        public void Open() => Volatile.Read(ref _open).TrySetResult();
+
+        public void Close()
+        {
+            if (Volatile.Read(ref _open).Task.IsCompleted)
+            {
+                Volatile.Write(ref _open, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+        }
+    }
+
+    /// <summary>Answers only while <paramref name="gate"/> is open (pending gets in the reuse test).</summary>
+    private sealed class GatedHandler(IDhtRequestHandler inner, Gate gate) : IDhtRequestHandler
     {
         public async ValueTask<PingResponse> HandlePingAsync(PingRequest request, RpcContext context)
         {
-            await gate.WaitAsync(context.CancellationToken);
+            await gate.WhenOpen.WaitAsync(context.CancellationToken);
             return await inner.HandlePingAsync(request, context);
         }
 
         public async ValueTask<StoreResponse> HandleStoreAsync(StoreRequest request, RpcContext context)
         {
-            await gate.WaitAsync(context.CancellationToken);
+            await gate.WhenOpen.WaitAsync(context.CancellationToken);
             return await inner.HandleStoreAsync(request, context);
         }
 
         public async ValueTask<FindResponse> HandleFindAsync(FindRequest request, RpcContext context)
         {
-            await gate.WaitAsync(context.CancellationToken);
+            await gate.WhenOpen.WaitAsync(context.CancellationToken);
             return await inner.HandleFindAsync(request, context);
         }
     }

@@ -60,6 +60,7 @@ public sealed partial class ServerCommandTests : IDisposable
         { ["--log_format", "xml"], "use text or json" },
         { ["--subnet_id", "0"], "--subnet_id starts at 1" },
         { ["--no_blockchain_rpc", "--private_key", "0x1234"], "--private_key is not a secp256k1 private key" },
+        { ["--wait_timeout", "0"], "--wait_timeout 0 must be between" },
     };
 
     [Theory]
@@ -70,6 +71,28 @@ public sealed partial class ServerCommandTests : IDisposable
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains(expected, result.Error);
         Assert.DoesNotContain("   at ", result.Error);
+    }
+
+    [Theory]
+    [InlineData(new string[0], null)]
+    [InlineData(new[] { "--wait_timeout", "15" }, 15.0)]
+    public async Task The_hidden_wait_timeout_reaches_the_dht_setup(string[] args, double? seconds)
+    {
+        SubnetDhtSetup? seen = null;
+        var root = new RootCommand
+        {
+            ServerCommand.Create((setup, _) =>
+            {
+                seen = setup;
+                throw new Mesh.Kademlia.Node.DhtBootstrapException("nobody answered");
+            }),
+        };
+        int exit = await root.Parse(["server", "--no_blockchain_rpc", "--local_chain_path", _dir.File("c.db"), "--initial_peers",
+            "/ip4/127.0.0.1/tcp/1/p2p/12D3KooWLpA4WNkXqVqMKntct9rkNRkMHcvRBAwUFGTWomXkWX9h", .. args])
+            .InvokeAsync(new InvocationConfiguration { Output = new StringWriter(), Error = new SynchronizedWriter() }, TestContext.Current.CancellationToken);
+        Assert.Equal(1, exit); // "none of the --initial_peers answered"
+        Assert.NotNull(seen);
+        Assert.Equal(seconds is double s ? TimeSpan.FromSeconds(s) : null, seen.WaitTimeout);
     }
 
     [Fact]

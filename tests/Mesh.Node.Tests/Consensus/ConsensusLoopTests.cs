@@ -21,7 +21,8 @@ public sealed class ConsensusLoopTests : IDisposable
 {
     private static readonly UInt128 s_one = Tensor.One;
     private readonly CliRun.TempDirectory _dir = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private static readonly TimeSpan s_poll = TimeSpan.FromSeconds(1);
+    private readonly SleepTrackingClock _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly LocalHypertensor _chain;
     private readonly InMemorySubnetDht _dht;
     private readonly SubnetEpochClock _clock = new();
@@ -61,7 +62,7 @@ public sealed class ConsensusLoopTests : IDisposable
     }
 
     private ConsensusLoop Loop(int i, IHypertensorChain? chain = null) =>
-        new(chain ?? _chain.WithSigner(_hotkeys[i]), _dht.For(_keys[i]), new ConsensusOptions { SubnetId = 1, SubnetNodeId = (uint)i + 1, PollInterval = TimeSpan.FromSeconds(1) },
+        new(chain ?? _chain.WithSigner(_hotkeys[i]), _dht.For(_keys[i]), new ConsensusOptions { SubnetId = 1, SubnetNodeId = (uint)i + 1, PollInterval = s_poll },
             time: _time, clock: _clock);
 
     private async Task PublishHeartbeatsAsync(params int[] nodes)
@@ -112,14 +113,12 @@ public sealed class ConsensusLoopTests : IDisposable
         int v = await ElectedIndexAsync(1);
         int a = (v + 1) % 3;
         Task<ConsensusRoundResult> waiting = Loop(a).RunRoundAsync(1, Ct);
-        await Task.Delay(50, Ct);
+        // The attestor found no proposal and sleeps for a poll interval. (The clock used to be moved on blindly, 200 ms
+        // per 10 ms of real time: an attestor that a loaded machine ran 200 ms late woke past the 25 % deadline and skipped.)
+        Assert.Equal(s_poll, await _time.NextSleepAsync(Ct));
         Assert.False(waiting.IsCompleted);
         Assert.Equal("proposed", (await Loop(v).RunRoundAsync(1, Ct)).Outcome);
-        for (int i = 0; i < 200 && !waiting.IsCompleted; i++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(200));
-            await Task.Delay(10, Ct);
-        }
+        _time.Advance(s_poll); // one poll later (block 2, 10 % of the epoch) it sees the proposal
         Assert.Equal("attested", (await waiting.WaitAsync(TimeSpan.FromSeconds(30), Ct)).Outcome);
     }
 
@@ -166,10 +165,13 @@ public sealed class ConsensusLoopTests : IDisposable
         };
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         Task run = loop.RunAsync(cts.Token);
+        // The clock moves only while the loop sleeps (poll, retry back-off), by exactly that sleep: however slowly a loaded
+        // machine runs the loop, the clock cannot carry it past epoch 1, where it is the validator. (Moved on blindly, 500 ms
+        // per 5 ms of real time, an epoch passed in about 200 ms of real time, and a slow first round could land in an
+        // epoch where another node is elected.)
         for (int i = 0; i < 2000 && rounds.Count == 0; i++)
         {
-            _time.Advance(TimeSpan.FromMilliseconds(500));
-            await Task.Delay(5, Ct);
+            _time.Advance(await _time.NextSleepAsync(Ct));
         }
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(30), Ct);

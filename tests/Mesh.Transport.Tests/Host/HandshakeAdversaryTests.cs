@@ -90,7 +90,9 @@ public sealed class HandshakeAdversaryTests
     {
         CancellationToken ct = TestHosts.Timeout();
         var logs = new LogCapture();
-        await using MeshHost server = await TestHosts.StartAsync(logs, o => o.HandshakeTimeout = TimeSpan.FromSeconds(2));
+        // The default handshake timeout: the refusal comes from the peer's end of input, not from the timeout, and the
+        // honest peer of AssertStillServesAsync must complete its own handshake within it on a loaded machine.
+        await using MeshHost server = await TestHosts.StartAsync(logs);
         using Socket raw = await ConnectRawAsync(server, ct);
         await raw.SendAsync((byte[])[.. MssMessage("/multistream/1.0.0"), .. MssMessage("/tls/1.0.0")], SocketFlags.None, ct);
         // The server answers "na" and waits for another proposal; the peer has nothing else to offer.
@@ -125,7 +127,9 @@ public sealed class HandshakeAdversaryTests
     {
         CancellationToken ct = TestHosts.Timeout();
         var logs = new LogCapture();
-        await using MeshHost server = await TestHosts.StartAsync(logs, o => o.HandshakeTimeout = TimeSpan.FromMilliseconds(500));
+        // The timeout under test also bounds the honest handshake of AssertStillServesAsync (a fresh host's TCP, Noise and
+        // yamux upgrade), so it is not shorter than a loaded 2-core machine may need for that.
+        await using MeshHost server = await TestHosts.StartAsync(logs, o => o.HandshakeTimeout = TimeSpan.FromSeconds(5));
         using Socket raw = await ConnectRawAsync(server, ct);
         await raw.SendAsync((byte[])[.. MssMessage("/multistream/1.0.0"), .. MssMessage("/noise")], SocketFlags.None, ct);
         // Then nothing: the server must give up by itself.
@@ -142,7 +146,8 @@ public sealed class HandshakeAdversaryTests
         await using MeshHost server = await TestHosts.StartAsync(logs, o =>
         {
             o.MaxPendingInboundHandshakes = 2;
-            o.HandshakeTimeout = TimeSpan.FromSeconds(3);
+            // s1 and s2 must still hold their slots when s3 connects: no handshake may time out during the test.
+            o.HandshakeTimeout = TimeSpan.FromSeconds(60);
         });
         using Socket s1 = await ConnectRawAsync(server, ct);
         using Socket s2 = await ConnectRawAsync(server, ct);

@@ -85,3 +85,17 @@ internal static class TestTimeout
 
     public static async Task Within(Task task, int seconds = 30) => await task.WaitAsync(TimeSpan.FromSeconds(seconds));
 }
+
+/// <summary>Lets a test see that a handler's cancellation token fired, even after the handler has returned.</summary>
+/// <remarks>
+/// Not a <c>using</c> registration inside the handler: <see cref="CancellationTokenSource.Cancel()"/> runs a token's
+/// callbacks one at a time, newest first, so the handler's own later wait on the token (<c>Task.Delay</c>, the request
+/// channel) runs first and wakes the handler on another thread; the handler can return and dispose its registration
+/// before Cancel reaches it, and a registration disposed before it ran never runs (the test then timed out waiting
+/// for a cancellation that did happen). This registration is left in place: it lives as long as the call's token source.
+/// </remarks>
+internal static class HandlerCancellation
+{
+    public static void SignalOn(CancellationToken token, TaskCompletionSource cancelled) =>
+        _ = token.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), cancelled);
+}

@@ -772,6 +772,33 @@ public sealed class YamuxSessionTests
     }
 
     [Fact]
+    public async Task A_local_reset_while_a_data_frame_is_still_arriving_discards_the_rest_and_the_session_continues()
+    {
+        CancellationToken ct = Timeout();
+        (YamuxSession session, YamuxRawPeer peer) = Start(false);
+        await using var owned = session;
+
+        // A 1000-byte frame of which only the first 100 bytes arrived: the read loop is in the middle of its payload.
+        byte[] head = new byte[YamuxHeader.Size + 100];
+        Assert.True(YamuxFrameCodec.TryWriteHeader(head, YamuxHeader.Data(1, YamuxFlags.Syn, 1000), out _));
+        await peer.SendRawAsync(head);
+        IMuxedStream stream = await session.AcceptStreamAsync(ct);
+        Assert.Equal(100, (await ReadExactlyAsync(stream, 100, ct)).Length);
+        stream.Reset();
+        (YamuxHeader rst, _) = await peer.ReadUntilAsync(_ => true, ct);
+        Assert.Equal(YamuxHeader.WindowUpdate(1, YamuxFlags.Rst, 0), rst);
+
+        // The rest of the frame arrives after the reset took the stream out of the table: it is discarded, not
+        // written into the stream's completed pipe (which failed the read loop: GoAway(internal error) for everyone).
+        await peer.SendRawAsync(new byte[900]);
+        Assert.Empty(await peer.BarrierAsync(1, ct));
+        await peer.SendAsync(YamuxHeader.Data(3, YamuxFlags.Syn, 2), "ok"u8.ToArray());
+        IMuxedStream next = await session.AcceptStreamAsync(ct);
+        Assert.Equal("ok"u8.ToArray(), await ReadExactlyAsync(next, 2, ct));
+        Assert.Equal(YamuxSessionEndReason.None, session.EndReason);
+    }
+
+    [Fact]
     public async Task Output_complete_with_an_exception_resets_the_stream()
     {
         CancellationToken ct = Timeout();

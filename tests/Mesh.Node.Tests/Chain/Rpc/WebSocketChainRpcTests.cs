@@ -7,14 +7,23 @@ namespace Mesh.Node.Tests.Chain.Rpc;
 /// <summary>The WebSocket JSON-RPC client against a fake server that answers, errs, stalls, disconnects and sends garbage.</summary>
 public sealed class WebSocketChainRpcTests
 {
+    /// <summary>
+    /// Quick reconnects (short back-off delays, few attempts). The deadlines stay generous: they bound requests and
+    /// connects that the fake server does answer, which on a loaded 2-core machine can take well over the half second
+    /// these tests once allowed (a late answer then became a ChainTimeoutException). Tests of the timeout itself set
+    /// a short one on a client whose only slow requests are the stalled ones.
+    /// </summary>
     private static readonly ChainRpcOptions s_fast = new()
     {
-        RequestTimeout = TimeSpan.FromMilliseconds(500),
-        ConnectTimeout = TimeSpan.FromSeconds(2),
+        RequestTimeout = TimeSpan.FromSeconds(20),
+        ConnectTimeout = TimeSpan.FromSeconds(20),
         ReconnectAttempts = 3,
         ReconnectInitialDelay = TimeSpan.FromMilliseconds(20),
         ReconnectMaxDelay = TimeSpan.FromMilliseconds(100),
     };
+
+    /// <summary>For a client that must time out a stalled request and also get answers: long enough for the answers.</summary>
+    private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(5);
 
     private static CancellationToken Timeout30s()
     {
@@ -60,7 +69,7 @@ public sealed class WebSocketChainRpcTests
     {
         CancellationToken ct = Timeout30s();
         await using var server = new FakeJsonRpcServer((m, p, _) => m == "slow" ? new FakeReply.Stall() : Echo(m, p));
-        await using var rpc = new WebSocketChainRpc(server.WebSocketUri, s_fast);
+        await using var rpc = new WebSocketChainRpc(server.WebSocketUri, s_fast with { RequestTimeout = StallTimeout });
         ChainTimeoutException ex = await Assert.ThrowsAsync<ChainTimeoutException>(() => rpc.RequestAsync("slow", RpcParams.None, ct).AsTask());
         Assert.Equal("slow", ex.Operation);
         Assert.Equal("\"fast\"", (await rpc.RequestAsync("fast", RpcParams.None, ct)).GetRawText());
@@ -131,10 +140,12 @@ public sealed class WebSocketChainRpcTests
     {
         CancellationToken ct = Timeout30s();
         await using var server = new FakeJsonRpcServer((m, _, _) => m == "err" ? new FakeReply.Error(-32000, "no") : new FakeReply.Stall());
-        await using var rpc = new WebSocketChainRpc(server.WebSocketUri, s_fast with { RequestTimeout = TimeSpan.FromMilliseconds(100) });
+        // A short deadline only on the client whose requests all stall: the "err" answers must not race a deadline.
+        await using var stalling = new WebSocketChainRpc(server.WebSocketUri, s_fast with { RequestTimeout = TimeSpan.FromMilliseconds(100) });
+        await using var rpc = new WebSocketChainRpc(server.WebSocketUri, s_fast);
         var retry = new ChainRetryPolicy { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(10) };
         int attempts = 0;
-        await Assert.ThrowsAsync<ChainTimeoutException>(() => retry.ExecuteAsync(c => { attempts++; return rpc.RequestAsync("slow", RpcParams.None, c); }, ct).AsTask());
+        await Assert.ThrowsAsync<ChainTimeoutException>(() => retry.ExecuteAsync(c => { attempts++; return stalling.RequestAsync("slow", RpcParams.None, c); }, ct).AsTask());
         Assert.Equal(3, attempts);
         attempts = 0;
         await Assert.ThrowsAsync<ChainRpcException>(() => retry.ExecuteAsync(c => { attempts++; return rpc.RequestAsync("err", RpcParams.None, c); }, ct).AsTask());

@@ -202,7 +202,7 @@ public abstract class StreamCallTests : RpcTransportTests
 
         async IAsyncEnumerable<EchoResponse> Endless(EchoRequest request, RpcContext context)
         {
-            using CancellationTokenRegistration registration = context.CancellationToken.Register(() => handlerCancelled.TrySetResult());
+            HandlerCancellation.SignalOn(context.CancellationToken, handlerCancelled);
             for (int i = 0; ; i++)
             {
                 await Task.Delay(1, context.CancellationToken);
@@ -256,7 +256,7 @@ public abstract class StreamCallTests : RpcTransportTests
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddStreamUnary<EchoRequest, EchoResponse>(Sum, EchoRequest.Parser, async (requests, context) =>
         {
-            await using CancellationTokenRegistration registration = context.CancellationToken.Register(() => handlerCancelled.TrySetResult());
+            HandlerCancellation.SignalOn(context.CancellationToken, handlerCancelled);
             return await SumAsync(requests, context);
         });
         CancellationToken ct = TestTimeout.Token();
@@ -322,7 +322,7 @@ public abstract class StreamCallTests : RpcTransportTests
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddStreamUnary<EchoRequest, EchoResponse>(Sum, EchoRequest.Parser, async (requests, context) =>
         {
-            await using CancellationTokenRegistration registration = context.CancellationToken.Register(() => handlerCancelled.TrySetResult());
+            HandlerCancellation.SignalOn(context.CancellationToken, handlerCancelled);
             started.TrySetResult();
             await Task.Delay(Timeout.Infinite, context.CancellationToken); // never consumes: the queue fills
             return new EchoResponse();
@@ -406,7 +406,7 @@ public abstract class StreamCallTests : RpcTransportTests
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddStreamUnary<EchoRequest, EchoResponse>(Sum, EchoRequest.Parser, async (requests, context) =>
         {
-            await using CancellationTokenRegistration registration = context.CancellationToken.Register(() => handlerCancelled.TrySetResult());
+            HandlerCancellation.SignalOn(context.CancellationToken, handlerCancelled);
             return await SumAsync(requests, context);
         });
         CancellationToken ct = TestTimeout.Token();
@@ -516,7 +516,7 @@ public abstract class StreamCallTests : RpcTransportTests
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddStreamUnary<EchoRequest, EchoResponse>(Sum, EchoRequest.Parser, async (requests, context) =>
         {
-            await using CancellationTokenRegistration registration = context.CancellationToken.Register(() => handlerCancelled.TrySetResult());
+            HandlerCancellation.SignalOn(context.CancellationToken, handlerCancelled);
             handlerStarted.TrySetResult();
             return await SumAsync(requests, context);
         });

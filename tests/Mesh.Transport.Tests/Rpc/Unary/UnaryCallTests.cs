@@ -175,7 +175,7 @@ public abstract class UnaryCallTests : RpcTransportTests
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, async (_, context) =>
         {
-            await using CancellationTokenRegistration registration = context.CancellationToken.Register(() => handlerCancelled.TrySetResult());
+            HandlerCancellation.SignalOn(context.CancellationToken, handlerCancelled);
             await Task.Delay(Timeout.Infinite, context.CancellationToken);
             return new EchoResponse();
         });
@@ -197,7 +197,7 @@ public abstract class UnaryCallTests : RpcTransportTests
         var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, async (_, context) =>
         {
-            await using CancellationTokenRegistration registration = context.CancellationToken.Register(() => handlerCancelled.TrySetResult());
+            HandlerCancellation.SignalOn(context.CancellationToken, handlerCancelled);
             await Task.Delay(Timeout.Infinite, context.CancellationToken);
             return new EchoResponse();
         });
