@@ -104,7 +104,20 @@ public sealed partial class ConsensusLoop
                 if (clock.SubnetEpoch != last)
                 {
                     last = clock.SubnetEpoch;
-                    ConsensusRoundResult result = await RunRoundAsync(clock.SubnetEpoch, cancellationToken).ConfigureAwait(false);
+                    ConsensusRoundResult result;
+                    try
+                    {
+                        result = await RunRoundAsync(clock.SubnetEpoch, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // One epoch's failure (a chain answer that does not decode, a bug) costs that epoch only:
+                        // the node keeps serving and takes part again in the next one.
+                        _metrics?.ConsensusRounds.Add(1, new KeyValuePair<string, object?>("role", "unknown"), new KeyValuePair<string, object?>("outcome", "failed"));
+                        Log.RoundFailed(_logger, clock.SubnetEpoch, ex);
+                        await DelayAsync(_options.PollInterval, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
                     _metrics?.ConsensusRounds.Add(1, new KeyValuePair<string, object?>("role", result.Role), new KeyValuePair<string, object?>("outcome", result.Outcome));
                     Log.RoundDone(_logger, result.Epoch, result.Role, result.Outcome, result.Validator?.ToString() ?? "none", result.Scores.Count);
                     RoundCompleted?.Invoke(result);
@@ -112,8 +125,14 @@ public sealed partial class ConsensusLoop
                 await DelayAsync(_options.PollInterval, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopping: whatever the cancelled chain or DHT call threw (an OperationCanceledException, or the error
+            // of a connection or database closed under it) is the shutdown, not a failure to report.
+            if (ex is not OperationCanceledException)
+            {
+                Log.StoppedDuring(_logger, ex.GetType().Name, ex.Message);
+            }
         }
     }
 
@@ -396,5 +415,11 @@ public sealed partial class ConsensusLoop
 
         [LoggerMessage(217, LogLevel.Debug, "Skipped {Count} malformed heartbeat entries")]
         public static partial void MalformedHeartbeats(ILogger logger, int count);
+
+        [LoggerMessage(218, LogLevel.Error, "The round of epoch {Epoch} failed; taking part again in the next epoch")]
+        public static partial void RoundFailed(ILogger logger, uint epoch, Exception error);
+
+        [LoggerMessage(219, LogLevel.Debug, "Consensus stopped during a call that then failed with {Type}: {Reason}")]
+        public static partial void StoppedDuring(ILogger logger, string type, string reason);
     }
 }

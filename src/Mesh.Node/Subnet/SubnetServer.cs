@@ -284,8 +284,9 @@ public sealed partial class SubnetServer : IAsyncDisposable
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopping: a chain call cancelled under us may fail with its connection's or database's error.
         }
     }
 
@@ -308,7 +309,18 @@ public sealed partial class SubnetServer : IAsyncDisposable
         }
         Log.Stopping(_logger);
         await _stop.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_loops).ConfigureAwait(false);
+        foreach (Task loop in _loops)
+        {
+            try
+            {
+                await loop.ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // A loop that failed must not keep the rest from closing (the DHT, the host, the endpoint).
+                Log.LoopFailed(_logger, ex);
+            }
+        }
         if (_heartbeat is not null)
         {
             await _heartbeat.AnnounceOfflineAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -362,5 +374,8 @@ public sealed partial class SubnetServer : IAsyncDisposable
 
         [LoggerMessage(8, LogLevel.Information, "Server stopped")]
         public static partial void Stopped(ILogger logger);
+
+        [LoggerMessage(9, LogLevel.Error, "A background loop of the server failed")]
+        public static partial void LoopFailed(ILogger logger, Exception error);
     }
 }

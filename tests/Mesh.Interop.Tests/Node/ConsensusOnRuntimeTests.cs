@@ -75,6 +75,13 @@ public sealed class ConsensusOnRuntimeTests(ChopsticksFixture chain, ITestOutput
                 }
             };
         }
+        int RoundsReported()
+        {
+            lock (rounds)
+            {
+                return rounds.Count(r => r.Outcome == "attested");
+            }
+        }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task[] running = [.. loops.Select(l => l.RunAsync(stop.Token))];
         try
@@ -107,6 +114,13 @@ public sealed class ConsensusOnRuntimeTests(ChopsticksFixture chain, ITestOutput
                 Assert.Equal(nodeIds.Order(), submission.Data.Select(d => d.SubnetNodeId));
                 Assert.All(submission.Data, d => Assert.Equal(Tensor.One, d.Score));
                 Assert.All(nodeIds, id => Assert.True(submission.IsAttestedBy(id), $"node {id} did not attest epoch {epoch}"));
+            }
+            // The chain holds an attestation before the loop that sent it has seen the extrinsic's inclusion and
+            // reported its round: give the last reports a bounded while to arrive before stopping the loops.
+            var reported = Stopwatch.StartNew();
+            while (reported.Elapsed < TimeSpan.FromSeconds(30) && RoundsReported() < 4)
+            {
+                await Task.Delay(100, ct);
             }
         }
         finally

@@ -51,6 +51,8 @@ public sealed class KadDhtMaintenanceTests
             await d2.BootstrapAsync([h1.GetFullListenAddresses()[0]], TestContext.Current.CancellationToken);
             byte[] key = Multihash.ComputeSha2_256("republished"u8);
             Assert.Equal(1, (await d2.ProvideAsync(key, TestContext.Current.CancellationToken)).Succeeded);
+            // ADD_PROVIDER has no reply: "succeeded" means sent, so wait for node 1 to have stored it.
+            await Eventually(() => d1.Providers.Get(key).Count == 1);
             DateTimeOffset firstExpiry = Assert.Single(d1.Providers.Get(key)).Expires;
             // 22 h later the provider re-announces: node 1's record now expires 22 h later than the first one.
             clock.Advance(TimeSpan.FromHours(22));

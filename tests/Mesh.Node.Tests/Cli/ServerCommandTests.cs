@@ -157,7 +157,8 @@ public sealed partial class ServerCommandTests : IDisposable
         Assert.Contains("mesh_connections 0", metrics);
 
         await stop.CancelAsync();
-        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken));
+        int exit = await run.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        Assert.True(exit == 0, $"exit code {exit}; the node's log:\n{error}");
         Assert.Contains("Server stopped", error.ToString());
         Assert.Equal(ServerState.Offline, Assert.Single(HeartbeatRecord.Parse(_dht.Read(HeartbeatRecord.Key), out _)).Server.State);
     }

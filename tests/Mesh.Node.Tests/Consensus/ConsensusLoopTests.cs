@@ -181,11 +181,67 @@ public sealed class ConsensusLoopTests : IDisposable
         Assert.Equal("validator", first.Role);
     }
 
-    /// <summary>A chain whose first reads fail as an unreachable endpoint does.</summary>
+    [Fact]
+    public async Task A_round_that_fails_unexpectedly_costs_only_its_epoch()
+    {
+        await PublishHeartbeatsAsync(0, 1, 2);
+        int v = await ElectedIndexAsync(1);
+        // Epoch 1's election answer "does not decode": not a transient chain failure, so no retry within the round.
+        var broken = new FlakyChain(_chain.WithSigner(_hotkeys[v]), failures: 0) { FailElection = epoch => epoch == 1 };
+        ConsensusLoop loop = Loop(v, broken);
+        var rounds = new List<ConsensusRoundResult>();
+        loop.RoundCompleted += r =>
+        {
+            lock (rounds)
+            {
+                rounds.Add(r);
+            }
+        };
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        Task run = loop.RunAsync(cts.Token);
+        for (int i = 0; i < 4000 && rounds.Count == 0 && !run.IsCompleted; i++)
+        {
+            _time.Advance(await _time.NextSleepAsync(Ct));
+        }
+        Assert.False(run.IsCompleted, run.Exception?.ToString());
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.True(broken.ElectionFailures >= 1);
+        ConsensusRoundResult first = Assert.Single(rounds.Take(1));
+        Assert.True(first.Epoch > 1, $"the first completed round is of epoch {first.Epoch}");
+    }
+
+    [Fact]
+    public async Task Stopping_during_a_chain_call_that_then_fails_with_its_connections_error_is_a_clean_stop()
+    {
+        var closing = new FlakyChain(_chain.WithSigner(_hotkeys[0]), failures: 0) { ClosedOnCancel = true };
+        ConsensusLoop loop = Loop(0, closing);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        Task run = loop.RunAsync(cts.Token);
+        await closing.CallPending.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await cts.CancelAsync();
+        // The cancelled call throws IOException, not OperationCanceledException: RunAsync still returns normally.
+        await run.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.True(run.IsCompletedSuccessfully);
+    }
+
+    /// <summary>
+    /// A chain whose first reads fail as an unreachable endpoint does; optionally one whose election answers fail as a
+    /// decode bug would, or whose clock reads hang until cancelled and then fail as a closed connection does.
+    /// </summary>
     private sealed class FlakyChain(IHypertensorChain inner, int failures) : IHypertensorChain
     {
         private readonly int _failures = failures;
         private int _left = failures;
+        private int _electionFailures;
+
+        public Func<uint, bool>? FailElection { get; init; }
+
+        public bool ClosedOnCancel { get; init; }
+
+        public int ElectionFailures => Volatile.Read(ref _electionFailures);
+
+        public TaskCompletionSource CallPending { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int Failed => _failures - Math.Max(0, Volatile.Read(ref _left));
 
@@ -202,7 +258,20 @@ public sealed class ConsensusLoopTests : IDisposable
         public Task<ChainClock> GetClockAsync(uint subnetId, CancellationToken cancellationToken = default)
         {
             Maybe();
-            return inner.GetClockAsync(subnetId, cancellationToken);
+            return ClosedOnCancel ? HangThenCloseAsync(cancellationToken) : inner.GetClockAsync(subnetId, cancellationToken);
+        }
+
+        private async Task<ChainClock> HangThenCloseAsync(CancellationToken cancellationToken)
+        {
+            CallPending.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            throw new IOException("the connection was closed (test)");
         }
 
         public Task<SubnetInfo?> GetSubnetAsync(uint subnetId, CancellationToken cancellationToken = default)
@@ -219,7 +288,15 @@ public sealed class ConsensusLoopTests : IDisposable
 
         public Task<UInt128> GetStakeAsync(uint subnetId, AccountId20 hotkey, CancellationToken cancellationToken = default) => inner.GetStakeAsync(subnetId, hotkey, cancellationToken);
 
-        public Task<uint?> GetElectedValidatorAsync(uint subnetId, uint subnetEpoch, CancellationToken cancellationToken = default) => inner.GetElectedValidatorAsync(subnetId, subnetEpoch, cancellationToken);
+        public Task<uint?> GetElectedValidatorAsync(uint subnetId, uint subnetEpoch, CancellationToken cancellationToken = default)
+        {
+            if (FailElection?.Invoke(subnetEpoch) == true)
+            {
+                Interlocked.Increment(ref _electionFailures);
+                throw new InvalidOperationException("the election answer does not decode (test)");
+            }
+            return inner.GetElectedValidatorAsync(subnetId, subnetEpoch, cancellationToken);
+        }
 
         public Task<ConsensusSubmission?> GetConsensusSubmissionAsync(uint subnetId, uint subnetEpoch, CancellationToken cancellationToken = default) => inner.GetConsensusSubmissionAsync(subnetId, subnetEpoch, cancellationToken);
 

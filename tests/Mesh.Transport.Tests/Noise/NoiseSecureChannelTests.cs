@@ -92,13 +92,15 @@ public sealed class NoiseSecureChannelTests
 
         NoiseDecryptException readError = await Assert.ThrowsAsync<NoiseDecryptException>(async () => await responder.Input.ReadAsync(cts.Token));
         Assert.Equal(NoiseError.DecryptFailed, readError.Error);
-        // The sending direction fails with the same error, and the raw connection is completed with it.
+        // The channel ends with the error; then the sending direction fails with it too (the write loop completes its
+        // pipe asynchronously after the read loop's failure wakes it, hence after Completion), and the raw connection
+        // is completed with it.
+        await Assert.ThrowsAsync<NoiseDecryptException>(() => responder.Completion.WaitAsync(cts.Token));
         await Assert.ThrowsAsync<NoiseDecryptException>(async () =>
         {
             await responder.Output.WriteAsync(new byte[10], cts.Token);
             await responder.Output.FlushAsync(cts.Token);
         });
-        await Assert.ThrowsAsync<NoiseDecryptException>(() => responder.Completion.WaitAsync(cts.Token));
         await Assert.ThrowsAsync<NoiseDecryptException>(async () => await left.Input.ReadAsync(cts.Token));
         iSend.Dispose();
         iReceive.Dispose();
