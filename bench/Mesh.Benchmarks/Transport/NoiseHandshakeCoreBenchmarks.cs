@@ -44,10 +44,10 @@ public class NoiseHandshakeCoreBenchmarks
         return n;
     }
 
-    [Benchmark(Description = "X25519 key generation (BouncyCastle)")]
+    [Benchmark(Description = "X25519 key generation (X25519Dh: libsodium, BouncyCastle fallback)")]
     public void X25519KeyGeneration() => X25519Dh.GenerateKeyPair(_privateKey, _publicKey);
 
-    [Benchmark(Description = "X25519 DH (BouncyCastle)")]
+    [Benchmark(Description = "X25519 DH (X25519Dh: libsodium, BouncyCastle fallback)")]
     public void X25519Agreement() => X25519Dh.Agree(_privateKey, _peerPublicKey, _shared);
 
     [Benchmark(Description = "Noise HKDF (2 outputs, HMAC-SHA256)")]
