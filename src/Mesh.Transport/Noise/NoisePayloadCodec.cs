@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
+using Mesh.Multistream.Protobuf;
 
 namespace Mesh.Transport.Noise;
 
@@ -46,7 +47,7 @@ internal static class NoisePayloadCodec
     public static bool TryDecode(ReadOnlySpan<byte> data, [NotNullWhen(true)] out NoiseHandshakePayload? payload, out NoisePayloadError error)
     {
         payload = null;
-        var reader = new ProtoSpanReader(data);
+        var reader = new ProtobufSpanReader(data);
         ReadOnlySpan<byte> identityKey = default;
         ReadOnlySpan<byte> identitySignature = default;
         List<ReadOnlyMemory<byte>>? certHashes = null;
@@ -54,19 +55,19 @@ internal static class NoisePayloadCodec
         bool hasExtensions = false;
         while (!reader.IsAtEnd)
         {
-            error = reader.ReadTag(out int field, out int wireType);
+            error = (NoisePayloadError)reader.ReadTag(out int field, out int wireType);
             if (error != NoisePayloadError.None)
             {
                 return false;
             }
             if (field is FieldIdentityKey or FieldIdentitySignature or FieldExtensions)
             {
-                if (wireType != ProtoSpanReader.WireLengthDelimited)
+                if (wireType != ProtobufSpanReader.WireLengthDelimited)
                 {
                     error = NoisePayloadError.InvalidTag;
                     return false;
                 }
-                error = reader.ReadLengthDelimited(out ReadOnlySpan<byte> value);
+                error = (NoisePayloadError)reader.ReadLengthDelimited(out ReadOnlySpan<byte> value);
                 if (error != NoisePayloadError.None)
                 {
                     return false;
@@ -95,7 +96,7 @@ internal static class NoisePayloadCodec
             }
             else
             {
-                error = reader.SkipField(field, wireType);
+                error = (NoisePayloadError)reader.SkipField(field, wireType);
                 if (error != NoisePayloadError.None)
                 {
                     return false;
@@ -152,7 +153,7 @@ internal static class NoisePayloadCodec
         }
         if (payload.Extensions is { } extensions)
         {
-            position += WriteTag(destination[position..], FieldExtensions, ProtoSpanReader.WireLengthDelimited);
+            position += WriteTag(destination[position..], FieldExtensions, ProtobufSpanReader.WireLengthDelimited);
             position += WriteVarint(destination[position..], (uint)GetExtensionsLength(extensions));
             foreach (ReadOnlyMemory<byte> hash in extensions.WebTransportCertHashes)
             {
@@ -160,7 +161,7 @@ internal static class NoisePayloadCodec
             }
             foreach (string muxer in extensions.StreamMuxers)
             {
-                position += WriteTag(destination[position..], FieldStreamMuxers, ProtoSpanReader.WireLengthDelimited);
+                position += WriteTag(destination[position..], FieldStreamMuxers, ProtobufSpanReader.WireLengthDelimited);
                 int count = Encoding.UTF8.GetByteCount(muxer);
                 position += WriteVarint(destination[position..], (uint)count);
                 position += Encoding.UTF8.GetBytes(muxer, destination[position..]);
@@ -180,28 +181,28 @@ internal static class NoisePayloadCodec
 
     private static NoisePayloadError DecodeExtensions(ReadOnlySpan<byte> data, ref List<ReadOnlyMemory<byte>>? certHashes, ref List<string>? muxers)
     {
-        var reader = new ProtoSpanReader(data);
+        var reader = new ProtobufSpanReader(data);
         while (!reader.IsAtEnd)
         {
-            NoisePayloadError error = reader.ReadTag(out int field, out int wireType);
+            NoisePayloadError error = (NoisePayloadError)reader.ReadTag(out int field, out int wireType);
             if (error != NoisePayloadError.None)
             {
                 return error;
             }
             if (field is not (FieldCertHashes or FieldStreamMuxers))
             {
-                error = reader.SkipField(field, wireType);
+                error = (NoisePayloadError)reader.SkipField(field, wireType);
                 if (error != NoisePayloadError.None)
                 {
                     return error;
                 }
                 continue;
             }
-            if (wireType != ProtoSpanReader.WireLengthDelimited)
+            if (wireType != ProtobufSpanReader.WireLengthDelimited)
             {
                 return NoisePayloadError.InvalidTag;
             }
-            error = reader.ReadLengthDelimited(out ReadOnlySpan<byte> value);
+            error = (NoisePayloadError)reader.ReadLengthDelimited(out ReadOnlySpan<byte> value);
             if (error != NoisePayloadError.None)
             {
                 return error;
@@ -275,7 +276,7 @@ internal static class NoisePayloadCodec
 
     private static int WriteBytesField(Span<byte> destination, int field, ReadOnlySpan<byte> value)
     {
-        int position = WriteTag(destination, field, ProtoSpanReader.WireLengthDelimited);
+        int position = WriteTag(destination, field, ProtobufSpanReader.WireLengthDelimited);
         position += WriteVarint(destination[position..], (uint)value.Length);
         value.CopyTo(destination[position..]);
         return position + value.Length;

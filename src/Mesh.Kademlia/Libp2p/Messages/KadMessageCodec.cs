@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Mesh.Multistream;
+using Mesh.Multistream.Protobuf;
 using Mesh.Transport.Identity;
 
 namespace Mesh.Kademlia.Libp2p.Messages;
@@ -40,18 +41,18 @@ public static class KadMessageCodec
     /// <summary>Most addresses kept per peer entry (identify's listen-address bound).</summary>
     public const int MaxAddressesPerPeer = 128;
 
-    private const byte TagType = 1 << 3 | KadProtoReader.WireVarint;
-    private const byte TagKey = 2 << 3 | KadProtoReader.WireLengthDelimited;
-    private const byte TagRecord = 3 << 3 | KadProtoReader.WireLengthDelimited;
-    private const byte TagCloserPeers = 8 << 3 | KadProtoReader.WireLengthDelimited;
-    private const byte TagProviderPeers = 9 << 3 | KadProtoReader.WireLengthDelimited;
-    private const byte TagClusterLevel = 10 << 3 | KadProtoReader.WireVarint;
-    private const byte TagRecordKey = 1 << 3 | KadProtoReader.WireLengthDelimited;
-    private const byte TagRecordValue = 2 << 3 | KadProtoReader.WireLengthDelimited;
-    private const byte TagRecordTimeReceived = 5 << 3 | KadProtoReader.WireLengthDelimited;
-    private const byte TagPeerId = 1 << 3 | KadProtoReader.WireLengthDelimited;
-    private const byte TagPeerAddrs = 2 << 3 | KadProtoReader.WireLengthDelimited;
-    private const byte TagPeerConnection = 3 << 3 | KadProtoReader.WireVarint;
+    private const byte TagType = 1 << 3 | ProtobufSpanReader.WireVarint;
+    private const byte TagKey = 2 << 3 | ProtobufSpanReader.WireLengthDelimited;
+    private const byte TagRecord = 3 << 3 | ProtobufSpanReader.WireLengthDelimited;
+    private const byte TagCloserPeers = 8 << 3 | ProtobufSpanReader.WireLengthDelimited;
+    private const byte TagProviderPeers = 9 << 3 | ProtobufSpanReader.WireLengthDelimited;
+    private const byte TagClusterLevel = 10 << 3 | ProtobufSpanReader.WireVarint;
+    private const byte TagRecordKey = 1 << 3 | ProtobufSpanReader.WireLengthDelimited;
+    private const byte TagRecordValue = 2 << 3 | ProtobufSpanReader.WireLengthDelimited;
+    private const byte TagRecordTimeReceived = 5 << 3 | ProtobufSpanReader.WireLengthDelimited;
+    private const byte TagPeerId = 1 << 3 | ProtobufSpanReader.WireLengthDelimited;
+    private const byte TagPeerAddrs = 2 << 3 | ProtobufSpanReader.WireLengthDelimited;
+    private const byte TagPeerConnection = 3 << 3 | ProtobufSpanReader.WireVarint;
 
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -109,7 +110,7 @@ public static class KadMessageCodec
     public static KadMessageError TryParse(ReadOnlySpan<byte> body, out KadMessage? message)
     {
         message = null;
-        var reader = new KadProtoReader(body);
+        var reader = new ProtobufSpanReader(body);
         KadMessageType type = KadMessageType.PutValue;
         int clusterLevel = 0;
         ReadOnlySpan<byte> key = default;
@@ -119,7 +120,7 @@ public static class KadMessageCodec
         List<KadPeer>? providers = null;
         while (!reader.IsAtEnd)
         {
-            if (!reader.TryReadTag(out int field, out int wire))
+            if (reader.ReadTag(out int field, out int wire) != ProtobufReadError.None)
             {
                 return KadMessageError.MalformedProtobuf;
             }
@@ -127,11 +128,11 @@ public static class KadMessageCodec
             switch (field)
             {
                 case 1:
-                    if (wire != KadProtoReader.WireVarint)
+                    if (wire != ProtobufSpanReader.WireVarint)
                     {
                         return KadMessageError.WrongWireType;
                     }
-                    if (!reader.TryReadVarint(out ulong rawType))
+                    if (reader.ReadVarint(out ulong rawType) != ProtobufReadError.None)
                     {
                         return KadMessageError.MalformedProtobuf;
                     }
@@ -142,25 +143,25 @@ public static class KadMessageCodec
                     type = (KadMessageType)rawType;
                     break;
                 case 10:
-                    if (wire != KadProtoReader.WireVarint)
+                    if (wire != ProtobufSpanReader.WireVarint)
                     {
                         return KadMessageError.WrongWireType;
                     }
-                    if (!reader.TryReadVarint(out ulong rawLevel))
+                    if (reader.ReadVarint(out ulong rawLevel) != ProtobufReadError.None)
                     {
                         return KadMessageError.MalformedProtobuf;
                     }
                     clusterLevel = unchecked((int)rawLevel); // int32 reads the low 32 bits (protobuf encoding guide)
                     break;
                 case 2:
-                    fieldError = reader.ReadBytes(wire, out key);
+                    fieldError = ReadBytes(ref reader, wire, out key);
                     if (fieldError != KadMessageError.None)
                     {
                         return fieldError;
                     }
                     break;
                 case 3:
-                    fieldError = reader.ReadBytes(wire, out ReadOnlySpan<byte> recordBody);
+                    fieldError = ReadBytes(ref reader, wire, out ReadOnlySpan<byte> recordBody);
                     if (fieldError != KadMessageError.None)
                     {
                         return fieldError;
@@ -174,7 +175,7 @@ public static class KadMessageCodec
                     break;
                 case 8:
                 case 9:
-                    fieldError = reader.ReadBytes(wire, out ReadOnlySpan<byte> peerBody);
+                    fieldError = ReadBytes(ref reader, wire, out ReadOnlySpan<byte> peerBody);
                     if (fieldError != KadMessageError.None)
                     {
                         return fieldError;
@@ -193,7 +194,7 @@ public static class KadMessageCodec
                     list.Add(peer!);
                     break;
                 default:
-                    if (!reader.TrySkipField(field, wire))
+                    if (reader.SkipField(field, wire) != ProtobufReadError.None)
                     {
                         return KadMessageError.MalformedProtobuf;
                     }
@@ -239,10 +240,10 @@ public static class KadMessageCodec
 
     private static KadMessageError MergeRecord(ReadOnlySpan<byte> body, ref RecordParts parts)
     {
-        var reader = new KadProtoReader(body);
+        var reader = new ProtobufSpanReader(body);
         while (!reader.IsAtEnd)
         {
-            if (!reader.TryReadTag(out int field, out int wire))
+            if (reader.ReadTag(out int field, out int wire) != ProtobufReadError.None)
             {
                 return KadMessageError.MalformedProtobuf;
             }
@@ -251,20 +252,20 @@ public static class KadMessageCodec
             switch (field)
             {
                 case 1:
-                    error = reader.ReadBytes(wire, out value);
+                    error = ReadBytes(ref reader, wire, out value);
                     parts.Key = value.ToArray();
                     break;
                 case 2:
-                    error = reader.ReadBytes(wire, out value);
+                    error = ReadBytes(ref reader, wire, out value);
                     parts.Value = value.ToArray();
                     break;
                 case 5:
-                    error = reader.ReadBytes(wire, out value);
+                    error = ReadBytes(ref reader, wire, out value);
                     parts.Time = value.ToArray();
                     break;
                 default:
                     // Includes the removed author (3) and signature (4) fields.
-                    error = reader.TrySkipField(field, wire) ? KadMessageError.None : KadMessageError.MalformedProtobuf;
+                    error = reader.SkipField(field, wire) == ProtobufReadError.None ? KadMessageError.None : KadMessageError.MalformedProtobuf;
                     break;
             }
             if (error != KadMessageError.None)
@@ -278,14 +279,14 @@ public static class KadMessageCodec
     private static KadMessageError ParsePeer(ReadOnlySpan<byte> body, out KadPeer? peer)
     {
         peer = null;
-        var reader = new KadProtoReader(body);
+        var reader = new ProtobufSpanReader(body);
         ReadOnlySpan<byte> id = default;
         bool hasId = false;
         List<Multiaddr>? addresses = null;
         var connection = KadConnectionType.NotConnected;
         while (!reader.IsAtEnd)
         {
-            if (!reader.TryReadTag(out int field, out int wire))
+            if (reader.ReadTag(out int field, out int wire) != ProtobufReadError.None)
             {
                 return KadMessageError.MalformedProtobuf;
             }
@@ -293,11 +294,11 @@ public static class KadMessageCodec
             switch (field)
             {
                 case 1:
-                    error = reader.ReadBytes(wire, out id);
+                    error = ReadBytes(ref reader, wire, out id);
                     hasId = true;
                     break;
                 case 2:
-                    error = reader.ReadBytes(wire, out ReadOnlySpan<byte> rawAddress);
+                    error = ReadBytes(ref reader, wire, out ReadOnlySpan<byte> rawAddress);
                     if (error == KadMessageError.None)
                     {
                         addresses ??= [];
@@ -312,11 +313,11 @@ public static class KadMessageCodec
                     }
                     break;
                 case 3:
-                    if (wire != KadProtoReader.WireVarint)
+                    if (wire != ProtobufSpanReader.WireVarint)
                     {
                         return KadMessageError.WrongWireType;
                     }
-                    if (!reader.TryReadVarint(out ulong rawConnection))
+                    if (reader.ReadVarint(out ulong rawConnection) != ProtobufReadError.None)
                     {
                         return KadMessageError.MalformedProtobuf;
                     }
@@ -325,7 +326,7 @@ public static class KadMessageCodec
                     error = KadMessageError.None;
                     break;
                 default:
-                    error = reader.TrySkipField(field, wire) ? KadMessageError.None : KadMessageError.MalformedProtobuf;
+                    error = reader.SkipField(field, wire) == ProtobufReadError.None ? KadMessageError.None : KadMessageError.MalformedProtobuf;
                     break;
             }
             if (error != KadMessageError.None)
@@ -561,5 +562,16 @@ public static class KadMessageCodec
         int pos = 1 + WriteVarint(destination[1..], (ulong)value.Length);
         value.CopyTo(destination[pos..]);
         return pos + value.Length;
+    }
+
+    /// <summary>Reads a length-delimited field whose tag (with <paramref name="wireType"/>) has just been read.</summary>
+    private static KadMessageError ReadBytes(scoped ref ProtobufSpanReader reader, int wireType, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        if (wireType != ProtobufSpanReader.WireLengthDelimited)
+        {
+            return KadMessageError.WrongWireType;
+        }
+        return reader.ReadLengthDelimited(out value) == ProtobufReadError.None ? KadMessageError.None : KadMessageError.MalformedProtobuf;
     }
 }
