@@ -76,6 +76,13 @@ public sealed class RpcUnaryEnvelopeFuzzTarget : IFuzzTarget
         {
             generated = PersistentConnectionRequest.Parser.ParseFrom(reader.UnreadSequence);
         }
+        catch (InvalidProtocolBufferException) when (envelope.Kind == UnaryEnvelopeKind.CallUnary && !IsUtf8(envelope.Proto))
+        {
+            // p2pd.proto is proto2: Go's daemon (like our codec) takes `proto` as bytes without validating UTF-8, while
+            // Google.Protobuf for C# refuses invalid UTF-8 in any string field. Such a call is then answered as a proto
+            // naming another handler (UnaryCallTests covers it); there is nothing else to compare.
+            return;
+        }
         catch (InvalidProtocolBufferException)
         {
             throw new InvalidOperationException("the codec accepted a frame the generated parser rejects");
@@ -121,6 +128,8 @@ public sealed class RpcUnaryEnvelopeFuzzTarget : IFuzzTarget
             throw new InvalidOperationException($"re-encoding changed the envelope: {before} vs {after}");
         }
     }
+
+    private static bool IsUtf8(ReadOnlySequence<byte> text) => System.Text.Unicode.Utf8.IsValid(text.ToArray());
 
     private static string Describe(in UnaryEnvelope e, bool withProto = true) =>
         $"{e.Kind} id={Convert.ToHexString(e.CallId.ToArray())} peer={Convert.ToHexString(e.Peer.ToArray())} " +

@@ -230,6 +230,31 @@ public abstract class UnaryCallTests : RpcTransportTests
     }
 
     [Fact]
+    public async Task A_proto_field_that_is_not_utf8_is_answered_with_an_error_and_the_servicer_keeps_serving()
+    {
+        // p2pd.proto is proto2, where Go (the daemon) does not validate string fields: such a call reaches the callee
+        // instead of failing to parse, and must be refused like any proto naming another handler.
+        await using RpcPair pair = await CreatePairAsync();
+        pair.Servicer.AddUnary<EchoRequest, EchoResponse>(Echo, EchoRequest.Parser, EchoAsync);
+        CancellationToken ct = TestTimeout.Token();
+        await using (IRpcStream stream = await pair.ClientTransport.OpenStreamAsync(pair.ServerPeer, Echo, ct))
+        {
+            var frame = new ArrayBufferWriter<byte>();
+            UnaryEnvelopeCodec.WriteCallFrame(frame, Guid.NewGuid(), pair.ServerPeer.Bytes, Echo, new EchoRequest().ToByteArray());
+            byte[] bytes = frame.WrittenSpan.ToArray();
+            int at = bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(Echo));
+            bytes[at + 2] = 0x80; // "Ec\x80oProtocol.rpc_echo": a lone continuation byte
+            await stream.Output.WriteAsync(bytes, ct);
+            var buffer = new ReadOnlySequence<byte>(await ReadAllBytesAsync(stream.Input, ct));
+            Assert.Equal(OperationStatus.Done, UnaryEnvelopeCodec.TryReadFrame(ref buffer, int.MaxValue, out UnaryEnvelope reply, out _, out _));
+            Assert.Equal(UnaryResultKind.Error, reply.ResultKind);
+            Assert.Contains("does not match the stream protocol", Encoding.UTF8.GetString(reply.Result), StringComparison.Ordinal);
+        }
+        EchoResponse answer = await pair.Client.CallUnaryAsync(pair.ServerPeer, Echo, new EchoRequest { Text = "still here" }, EchoResponse.Parser, ct);
+        Assert.Equal("still here", answer.Text);
+    }
+
+    [Fact]
     public async Task The_reply_carries_the_requests_call_id()
     {
         await using RpcPair pair = await CreatePairAsync();
