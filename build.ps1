@@ -79,9 +79,58 @@ function Invoke-Test {
     Install-InteropPeers
     Invoke-Build
     # One dotnet test over the solution; --blame-hang-timeout turns a hung test into a failure with a dump
-    # instead of a CI timeout.
-    Invoke-Native dotnet @('test', $Solution, '-c', $Configuration, '--no-build', '-nologo',
-        '--blame-hang-timeout', '5m', '--logger', 'console;verbosity=normal')
+    # instead of a CI timeout. The console logs failures as they happen and one line per project; the trx files
+    # feed the summary printed last, so the end of a CI log names every failed test.
+    $results = Join-Path $Root 'artifacts/test-results'
+    if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+    $testArgs = @('test', $Solution, '-c', $Configuration, '--no-build', '-nologo', '--blame-hang-timeout', '5m',
+        '--logger', 'console;verbosity=minimal', '--logger', 'trx', '--results-directory', $results)
+    Write-Host "> dotnet $($testArgs -join ' ')" -ForegroundColor Cyan
+    Push-Location $Root
+    try {
+        & dotnet @testArgs
+        $code = $LASTEXITCODE
+    }
+    finally { Pop-Location }
+    Write-TestSummary $results
+    if ($code -ne 0) { throw "dotnet test exited with code $code" }
+}
+
+# Per test project: passed / failed / skipped, then each failed test with the start of its message.
+function Write-TestSummary {
+    param([string] $Results)
+    $files = @(Get-ChildItem -Path $Results -Filter *.trx -Recurse -ErrorAction SilentlyContinue)
+    if ($files.Count -eq 0) {
+        Write-Host '== test summary: no test results were written' -ForegroundColor Red
+        return
+    }
+    $failures = [System.Collections.Generic.List[string]]::new()
+    $total = @{ passed = 0; failed = 0; skipped = 0 }
+    Write-Host ''
+    Write-Host '== test summary'
+    foreach ($file in $files) {
+        [xml] $trx = Get-Content -Raw $file.FullName
+        $ns = @{ t = 'http://microsoft.com/schemas/VisualStudio/TeamTest/2010' }
+        $counters = (Select-Xml -Xml $trx -XPath '//t:ResultSummary/t:Counters' -Namespace $ns).Node
+        $method = (Select-Xml -Xml $trx -XPath '//t:TestMethod' -Namespace $ns | Select-Object -First 1).Node
+        $project = if ($method) { [System.IO.Path]::GetFileNameWithoutExtension($method.codeBase) } else { $file.BaseName }
+        $passed = [int] $counters.passed
+        $failed = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
+        $skipped = [int] $counters.notExecuted
+        $total.passed += $passed; $total.failed += $failed; $total.skipped += $skipped
+        $color = if ($failed -gt 0) { 'Red' } else { 'Green' }
+        Write-Host ('  {0,-36} passed {1,5}  failed {2,3}  skipped {3,3}' -f $project, $passed, $failed, $skipped) -ForegroundColor $color
+        foreach ($result in (Select-Xml -Xml $trx -XPath "//t:UnitTestResult[@outcome='Failed']" -Namespace $ns)) {
+            $message = (Select-Xml -Xml $result.Node -XPath './/t:ErrorInfo/t:Message' -Namespace $ns | Select-Object -First 1)
+            $text = if ($message) { ($message.Node.InnerText -split "`n" | Select-Object -First 6) -join "`n      " } else { '(no message)' }
+            $failures.Add("  ${project}: $($result.Node.testName)`n      $text")
+        }
+    }
+    Write-Host ('  {0,-36} passed {1,5}  failed {2,3}  skipped {3,3}' -f 'total', $total.passed, $total.failed, $total.skipped)
+    if ($failures.Count -gt 0) {
+        Write-Host '== failed tests' -ForegroundColor Red
+        $failures | ForEach-Object { Write-Host $_ -ForegroundColor Red }
+    }
 }
 
 function Invoke-Bench {

@@ -60,6 +60,9 @@ public sealed partial class DhtNode
             {
                 state.OnDone(TriggerCacheRefresh);
             }
+            // Caching locally is a done callback, so it has happened when the caller sees the result (mesh caches in
+            // the traversal's found callback, which runs before the awaiting coroutine resumes).
+            state.OnDone(isRefresh ? CacheNewResultLocallyOnRefresh : CacheNewResultLocally);
             if (_options.ReuseGetRequests)
             {
                 AddPending(state);
@@ -85,6 +88,10 @@ public sealed partial class DhtNode
         DhtId[] unfinished = [.. states.Values.Where(s => !s.Finished).Select(s => s.Key)];
         if (unfinished.Length > 0)
         {
+            foreach (DhtId key in unfinished)
+            {
+                states[key].Traversed = true;
+            }
             bool OnResult(DhtId key, DhtFindResult result, RoutingEntry<DhtId, PeerId> source)
             {
                 DhtSearchState state = states[key];
@@ -98,8 +105,8 @@ public sealed partial class DhtNode
             ValueTask OnFound(TraversalQueryResult<DhtId, PeerId> found, CancellationToken ct)
             {
                 DhtSearchState state = states[found.Query];
-                state.FinishSearch(); // finished whether or not anything was found
-                CacheNewResult(state, found.Nearest, isRefresh);
+                state.FinishSearch(); // finished whether or not anything was found (its done callbacks cached it locally)
+                CacheNewResultOnNearest(state, found.Nearest);
                 return ValueTask.CompletedTask;
             }
 
@@ -198,13 +205,22 @@ public sealed partial class DhtNode
         }
     }
 
+    private void CacheNewResultLocally(DhtSearchState search) => CacheNewResultLocally(search, isRefresh: false);
+
+    private void CacheNewResultLocallyOnRefresh(DhtSearchState search) => CacheNewResultLocally(search, isRefresh: true);
+
     /// <summary>
-    /// mesh <c>_cache_new_result</c>: a value newer than what we hold is cached locally (<see cref="DhtNodeOptions.CacheLocally"/>,
-    /// always for a refresh) and on the nearest visited nodes other than its source (<see cref="DhtNodeOptions.CacheNearest"/>).
+    /// mesh <c>_cache_new_result</c>, first half, for a key that went through the traversal: a value newer than what we
+    /// hold is cached locally (<see cref="DhtNodeOptions.CacheLocally"/>, always for a refresh), and the search remembers
+    /// that it was newer for <see cref="CacheNewResultOnNearest"/>.
     /// </summary>
-    private void CacheNewResult(DhtSearchState search, IReadOnlyList<RoutingEntry<DhtId, PeerId>> nearest, bool isRefresh)
+    private void CacheNewResultLocally(DhtSearchState search, bool isRefresh)
     {
-        (ReadOnlyMemory<byte> regular, DictionaryDhtValue? dictionary, double? expiration, DhtId? source) = search.Snapshot();
+        if (!search.Traversed || !search.Succeeded)
+        {
+            return;
+        }
+        (ReadOnlyMemory<byte> regular, DictionaryDhtValue? dictionary, double? expiration, _) = search.Snapshot();
         if (expiration is not double exp)
         {
             return;
@@ -215,6 +231,7 @@ public sealed partial class DhtNode
         {
             return;
         }
+        search.NewerThanHeld = true;
         if (_options.CacheLocally || isRefresh)
         {
             if (dictionary is null)
@@ -226,24 +243,38 @@ public sealed partial class DhtNode
                 _protocol.Stores.Cache.StoreDictionary(search.Key, dictionary);
             }
         }
-        if (_options.CacheNearest > 0)
+    }
+
+    /// <summary>
+    /// mesh <c>_cache_new_result</c>, second half, once the traversal has the nearest nodes: a newer value is also stored
+    /// (in their caches) on the nearest visited nodes other than its source (<see cref="DhtNodeOptions.CacheNearest"/>).
+    /// </summary>
+    private void CacheNewResultOnNearest(DhtSearchState search, IReadOnlyList<RoutingEntry<DhtId, PeerId>> nearest)
+    {
+        if (_options.CacheNearest == 0 || !search.NewerThanHeld)
         {
-            DhtStoreEntry entry = dictionary is null
-                ? DhtStoreEntry.Regular(search.Key, regular, exp, inCache: true)
-                : DhtStoreEntry.Dictionary(search.Key, MsgPackSerializer.Serialize(MsgValue.FromDictionary(dictionary)), exp, inCache: true);
-            int cached = 0;
-            foreach (RoutingEntry<DhtId, PeerId> node in nearest)
+            return;
+        }
+        (ReadOnlyMemory<byte> regular, DictionaryDhtValue? dictionary, double? expiration, DhtId? source) = search.Snapshot();
+        if (expiration is not double exp)
+        {
+            return;
+        }
+        DhtStoreEntry entry = dictionary is null
+            ? DhtStoreEntry.Regular(search.Key, regular, exp, inCache: true)
+            : DhtStoreEntry.Dictionary(search.Key, MsgPackSerializer.Serialize(MsgValue.FromDictionary(dictionary)), exp, inCache: true);
+        int cached = 0;
+        foreach (RoutingEntry<DhtId, PeerId> node in nearest)
+        {
+            if (node.NodeId == source || node.NodeId == NodeId)
             {
-                if (node.NodeId == source || node.NodeId == NodeId)
-                {
-                    continue;
-                }
-                PeerId peer = node.Peer;
-                _background.TryStart(ct => _protocol.CallStoreAsync(peer, [entry], ct));
-                if (++cached >= _options.CacheNearest)
-                {
-                    break;
-                }
+                continue;
+            }
+            PeerId peer = node.Peer;
+            _background.TryStart(ct => _protocol.CallStoreAsync(peer, [entry], ct));
+            if (++cached >= _options.CacheNearest)
+            {
+                break;
             }
         }
     }

@@ -390,12 +390,20 @@ public sealed partial class DhtNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes once the node's background work started so far (traversal stragglers, caching stores) is done; for tests.</summary>
+    /// <summary>
+    /// Completes once the node is quiet: its background work (bootstrap lookup, traversal stragglers, caching stores),
+    /// the protocol's background calls and the routing updates posted so far are all done. Applying a routing update can
+    /// start more work (an eviction ping, replication to a new node), hence the loop; for tests.
+    /// </summary>
     internal async Task WhenIdleAsync()
     {
-        await _background.WhenIdleAsync().ConfigureAwait(false);
-        await _protocol.WhenBackgroundIdleAsync().ConfigureAwait(false);
-        await _protocol.FlushRoutingAsync().ConfigureAwait(false);
+        do
+        {
+            await _background.WhenIdleAsync().ConfigureAwait(false);
+            await _protocol.WhenBackgroundIdleAsync().ConfigureAwait(false);
+            await _protocol.FlushRoutingAsync().ConfigureAwait(false);
+        }
+        while (_background.Count > 0 || _protocol.BackgroundCount > 0);
     }
 
     internal DhtCacheRefresher Refresher => _refresher;

@@ -100,6 +100,15 @@ internal sealed class DhtSearchState
         }
     }
 
+    /// <summary>The key went to the DHT traversal (it was not answered from this node alone); set before the traversal starts.</summary>
+    public bool Traversed { get; set; }
+
+    /// <summary>
+    /// The value found expires later than what this node held when the search finished: the decision mesh's
+    /// <c>_cache_new_result</c> takes, made once (locally caching the value changes what the node holds).
+    /// </summary>
+    public bool NewerThanHeld { get; set; }
+
     /// <summary>Runs <paramref name="callback"/> once the state is done (found, finished, reused or cancelled).</summary>
     public void OnDone(Action<DhtSearchState> callback)
     {

@@ -54,15 +54,25 @@ internal sealed class BackgroundWork : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes when everything started so far has finished (for tests and orderly shutdown).</summary>
-    public Task WhenIdleAsync()
+    /// <summary>
+    /// Completes once nothing is running, including work that the running work started while it was awaited (a
+    /// traversal's found-callback starts its caching stores before the traversal ends); for tests and orderly shutdown.
+    /// </summary>
+    public async Task WhenIdleAsync()
     {
-        Task[] running;
-        lock (_lock)
+        while (true)
         {
-            running = [.. _running];
+            Task[] running;
+            lock (_lock)
+            {
+                running = [.. _running];
+            }
+            if (running.Length == 0)
+            {
+                return;
+            }
+            await Task.WhenAll(running).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         }
-        return running.Length == 0 ? Task.CompletedTask : Task.WhenAll(running).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private async Task RunAsync(Task started, StrongBox<Task> self, Func<CancellationToken, Task> work)

@@ -669,6 +669,8 @@ public sealed class DhtProtocol : IDhtRequestHandler, IAsyncDisposable
     /// <summary>Completes once the background calls started so far have finished.</summary>
     internal Task WhenBackgroundIdleAsync() => _background.WhenIdleAsync();
 
+    internal int BackgroundCount => _background.Count;
+
     /// <summary>Stops serving, cancels and awaits background calls, stops the routing owner.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -36,6 +36,7 @@ public sealed class DhtNodeTests
 
         // step B: one more node, with parallel_rpc = 10
         DhtNode me = await swarm.AddAsync(options with { ParallelRpc = 10, CacheRefreshBeforeExpiry = TimeSpan.Zero }, [dht[random.Next(dht.Length)]]);
+        await swarm.SettleAsync();
 
         // test 1: find self
         RoutingEntry<DhtId, PeerId> self = Assert.Single((await me.FindNearestNodesAsync([me.NodeId], kNearest: 1, cancellationToken: ct))[0]);

@@ -92,6 +92,7 @@ internal sealed class DhtSwarm(DhtNetworkKind kind) : IAsyncDisposable
     {
         DhtNode first = await AddAsync(options);
         DhtNode[] rest = await Task.WhenAll(Enumerable.Range(0, peers - 1).Select(_ => AddAsync(options, [first])));
+        await SettleAsync();
         return [first, .. rest];
     }
 
@@ -106,7 +107,22 @@ internal sealed class DhtSwarm(DhtNetworkKind kind) : IAsyncDisposable
         DhtNode[] earlier = [.. nodes];
         DhtNode[] parallel = await Task.WhenAll(Enumerable.Range(0, peers - sequential).Select(_ => AddAsync(options, [earlier[random.Next(earlier.Length)]])));
         nodes.AddRange(parallel);
+        await SettleAsync();
         return [.. nodes];
+    }
+
+    /// <summary>
+    /// Waits until the swarm is formed: a join returns once its bootstrap time is spent, and on a loaded machine its
+    /// own-id lookup (which is what tells the others about it) may still be running, and the nodes it called may not yet
+    /// have applied the "seen" routing updates. A test that asserts on what the swarm knows waits for both first.
+    /// Every pass waits for every node to go quiet; the next pass flushes what the last one's work posted elsewhere.
+    /// </summary>
+    public async Task SettleAsync()
+    {
+        for (int pass = 0; pass < 3; pass++)
+        {
+            await Task.WhenAll(Nodes.Select(n => n.WhenIdleAsync()));
+        }
     }
 
     /// <summary>Shuts a node down (it stops answering; its peers find out when they call it).</summary>

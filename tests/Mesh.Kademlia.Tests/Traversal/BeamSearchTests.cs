@@ -286,14 +286,24 @@ public sealed class BeamSearchTests
         {
             net.Holders[(n, query)] = true;
         }
-        // The farther initial node hangs until released; the nearest one answers and stops the query.
+        // The farther initial node hangs until released; the nearest one answers (once the farther call is in flight,
+        // so a loaded machine cannot finish the query before the second worker starts) and stops the query.
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        int slow = byDistance[1];
-        net.Gate = (node, ct) => node == slow ? release.Task.WaitAsync(ct) : Task.CompletedTask;
+        var slowCalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int nearest = byDistance[0], slow = byDistance[1];
+        net.Gate = (node, ct) =>
+        {
+            if (node == slow)
+            {
+                slowCalled.TrySetResult();
+                return release.Task.WaitAsync(ct);
+            }
+            return node == nearest ? slowCalled.Task.WaitAsync(ct) : Task.CompletedTask;
+        };
         var request = new TraversalRequest<DhtId, int>
         {
             Queries = [query],
-            InitialNodes = [net.Entry(byDistance[0]), net.Entry(slow)],
+            InitialNodes = [net.Entry(nearest), net.Entry(slow)],
         };
 
         TraversalResult<DhtId, int> result = await BeamSearch.TraverseAsync(net, request, new TraversalOptions { NumWorkers = 2, AwaitAllTasks = false }, TestToken());
