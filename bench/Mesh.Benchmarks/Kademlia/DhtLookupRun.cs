@@ -8,14 +8,18 @@ namespace Mesh.Benchmarks.Kademlia;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/Mesh.Benchmarks -- dht-lookups [--tcp-nodes 30] [--memory-nodes 1000]
-/// [--lookups 500]</c>: times every single lookup (Stopwatch, no averaging) in a loopback-TCP swarm and an in-memory
-/// swarm and prints a markdown table of p50 / p99 latency and mean hops and RPCs per lookup, for bench/RESULTS.md.
+/// [--lookups 500] [--allocation-types N]</c>: times every single lookup (Stopwatch, no averaging) in a loopback-TCP
+/// swarm and an in-memory swarm and prints a markdown table of p50 / p99 latency and mean hops and RPCs per lookup,
+/// for bench/RESULTS.md. With <c>--allocation-types N</c> each row is followed by the N types that took most of its
+/// allocations (sampled, see <see cref="AllocationSampler"/>).
 /// </summary>
 internal static class DhtLookupRun
 {
     public static async Task<int> RunAsync(string[] args)
     {
         int tcpNodes = Arg(args, "--tcp-nodes", 30), memoryNodes = Arg(args, "--memory-nodes", 1000), lookups = Arg(args, "--lookups", 500);
+        int allocationTypes = Arg(args, "--allocation-types", 0);
+        using AllocationSampler? sampler = allocationTypes > 0 ? new AllocationSampler() : null;
         var options = new DhtNodeOptions { CacheLocally = false, CacheNearest = 0, CacheRefreshBeforeExpiry = TimeSpan.Zero, ReuseGetRequests = false };
         Console.WriteLine("| swarm | operation | lookups | p50 | p99 | mean hops | RPCs per lookup | allocated per lookup (whole process) |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
@@ -39,17 +43,23 @@ internal static class DhtLookupRun
                 await swarm.Nodes[random.Next(1, nodes)].GetAsync(keys[random.Next(keys.Length)]); // warm connections
             }
             swarm.ResetCounters();
-            Print(name, "get (existing key)", await TimeAsync(lookups, () => swarm.Nodes[random.Next(1, nodes)].GetAsync(keys[random.Next(keys.Length)])), swarm);
+            Print(name, "get (existing key)", await TimeAsync(lookups, () => swarm.Nodes[random.Next(1, nodes)].GetAsync(keys[random.Next(keys.Length)]), sampler), swarm);
+            sampler?.PrintAndReset(allocationTypes);
             swarm.ResetCounters();
             int n = 0;
-            Print(name, "store (5 replicas)", await TimeAsync(lookups, () => swarm.Nodes[random.Next(1, nodes)].StoreAsync($"stored-{n++}", n, expiration + n * 0.001)), swarm);
+            Print(name, "store (5 replicas)", await TimeAsync(lookups, () => swarm.Nodes[random.Next(1, nodes)].StoreAsync($"stored-{n++}", n, expiration + n * 0.001), sampler), swarm);
+            sampler?.PrintAndReset(allocationTypes);
         }
         return 0;
     }
 
-    private static async Task<(double[] Sorted, double AllocatedKb)> TimeAsync<T>(int count, Func<Task<T>> lookup)
+    private static async Task<(double[] Sorted, double AllocatedKb)> TimeAsync<T>(int count, Func<Task<T>> lookup, AllocationSampler? sampler)
     {
         var times = new double[count];
+        if (sampler is not null)
+        {
+            sampler.Sampling = true;
+        }
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         for (int i = 0; i < count; i++)
         {
@@ -58,6 +68,10 @@ internal static class DhtLookupRun
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
         double kb = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1024.0 / count;
+        if (sampler is not null)
+        {
+            sampler.Sampling = false;
+        }
         Array.Sort(times);
         return (times, kb);
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
 using Mesh.Kademlia.Keys;
@@ -505,27 +506,41 @@ public sealed class DhtProtocol : IDhtRequestHandler, IAsyncDisposable
         }
 
         RoutingTableSnapshot<DhtId, PeerId> snapshot = RoutingTable.Snapshot;
-        var neighbors = new RoutingEntry<DhtId, PeerId>[_options.BucketSize];
+        // Pooled: the neighbours only live until they are copied into the reply, and every find needs k of them.
+        RoutingEntry<DhtId, PeerId>[] pooled = ArrayPool<RoutingEntry<DhtId, PeerId>>.Shared.Rent(_options.BucketSize);
+        Span<RoutingEntry<DhtId, PeerId>> neighbors = pooled.AsSpan(0, _options.BucketSize);
         Span<byte> idBytes = stackalloc byte[DhtId.Size];
         var response = new FindResponse { Peer = NodeInfo };
-        for (int i = 0; i < n; i++)
+        response.Results.Capacity = n;
+        try
         {
-            var item = new FindResult();
-            if (Stores.TryFind(ids[i], out StoredValue found))
+            for (int i = 0; i < n; i++)
             {
-                item.Type = found.IsDictionary ? ResultType.FoundDictionary : ResultType.FoundRegular;
-                // Stored bytes are immutable copies owned by the store: wrap, do not copy.
-                item.Value = UnsafeByteOperations.UnsafeWrap(found.GetWireValue());
-                item.ExpirationTime = found.ExpirationTime;
+                var item = new FindResult();
+                if (Stores.TryFind(ids[i], out StoredValue found))
+                {
+                    item.Type = found.IsDictionary ? ResultType.FoundDictionary : ResultType.FoundRegular;
+                    // Stored bytes are immutable copies owned by the store: wrap, do not copy.
+                    item.Value = UnsafeByteOperations.UnsafeWrap(found.GetWireValue());
+                    item.ExpirationTime = found.ExpirationTime;
+                }
+                int count = snapshot.GetNearestNeighbors(ids[i], neighbors, requester);
+                // Sized once: letting the repeated fields grow 8, 16, 32 cost three arrays each per result.
+                item.NearestNodeIds.Capacity = count;
+                item.NearestPeerIds.Capacity = count;
+                for (int j = 0; j < count; j++)
+                {
+                    neighbors[j].NodeId.WriteBigEndian(idBytes);
+                    item.NearestNodeIds.Add(ByteString.CopyFrom(idBytes));
+                    // A PeerId's bytes are immutable and live as long as the id: wrap them, do not copy.
+                    item.NearestPeerIds.Add(UnsafeByteOperations.UnsafeWrap(neighbors[j].Peer.Memory));
+                }
+                response.Results.Add(item);
             }
-            int count = snapshot.GetNearestNeighbors(ids[i], neighbors, requester);
-            for (int j = 0; j < count; j++)
-            {
-                neighbors[j].NodeId.WriteBigEndian(idBytes);
-                item.NearestNodeIds.Add(ByteString.CopyFrom(idBytes));
-                item.NearestPeerIds.Add(ByteString.CopyFrom(neighbors[j].Peer.Bytes));
-            }
-            response.Results.Add(item);
+        }
+        finally
+        {
+            ArrayPool<RoutingEntry<DhtId, PeerId>>.Shared.Return(pooled, clearArray: true);
         }
         return ValueTask.FromResult(response);
     }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Mesh.Kademlia.Keys;
 
 namespace Mesh.Kademlia.Routing;
@@ -131,7 +132,7 @@ public sealed class RoutingTable<TKey, TPeer>
                         Publish(s, buckets, peers, count, replacementCount);
                         return new(RoutingUpdateOutcome.Updated, null);
                     }
-                    ImmutableArray<RoutingEntry<TKey, TPeer>> moved = bucket.Nodes.RemoveAt(existing).Add(entry);
+                    ImmutableArray<RoutingEntry<TKey, TPeer>> moved = MoveToEnd(bucket.Nodes, existing, entry);
                     buckets = buckets.SetItem(index, bucket.With(nodes: moved, pingRequested: pending, lastUpdated: now));
                     Publish(s, buckets, Remap(peers, oldPeer, nodeId, peer), count, replacementCount);
                     return new(RoutingUpdateOutcome.Updated, null);
@@ -167,6 +168,16 @@ public sealed class RoutingTable<TKey, TPeer>
                 // least-recently-seen node that is not already being pinged.
                 ImmutableArray<RoutingEntry<TKey, TPeer>> cache = bucket.Replacements;
                 int old = bucket.IndexOfReplacement(nodeId);
+                if (old >= 0 && _replacementCapacity > 0)
+                {
+                    // Seen again while waiting: it becomes the most recent replacement (one copy, not remove + add).
+                    peers = Remap(peers, cache[old].Peer, nodeId, peer);
+                    cache = MoveToEnd(cache, old, entry);
+                    buckets = buckets.SetItem(index, bucket.With(replacements: cache, pingRequested: pending, lastUpdated: now));
+                    (RoutingEntry<TKey, TPeer>? again, buckets) = RequestPing(buckets, index);
+                    Publish(s, buckets, peers, count, replacementCount);
+                    return new(RoutingUpdateOutcome.Replacement, again);
+                }
                 if (old >= 0)
                 {
                     peers = Unmap(peers, cache[old]);
@@ -303,6 +314,20 @@ public sealed class RoutingTable<TKey, TPeer>
             }
         }
         return (null, buckets);
+    }
+
+    /// <summary>
+    /// The entries with the one at <paramref name="index"/> taken out and <paramref name="entry"/> appended, in one
+    /// array: the move-to-most-recent that every "seen" of a known node makes, so it is the routing writer's hot path.
+    /// </summary>
+    private static ImmutableArray<RoutingEntry<TKey, TPeer>> MoveToEnd(ImmutableArray<RoutingEntry<TKey, TPeer>> entries, int index, in RoutingEntry<TKey, TPeer> entry)
+    {
+        var moved = new RoutingEntry<TKey, TPeer>[entries.Length];
+        ReadOnlySpan<RoutingEntry<TKey, TPeer>> source = entries.AsSpan();
+        source[..index].CopyTo(moved);
+        source[(index + 1)..].CopyTo(moved.AsSpan(index));
+        moved[^1] = entry;
+        return ImmutableCollectionsMarshal.AsImmutableArray(moved);
     }
 
     private static ImmutableArray<TKey> Without(ImmutableArray<TKey> pending, in TKey id)

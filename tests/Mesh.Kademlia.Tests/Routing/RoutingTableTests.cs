@@ -234,6 +234,39 @@ public sealed class RoutingTableTests
     }
 
     [Fact]
+    public void A_replacement_seen_again_becomes_the_most_recent_one_under_its_new_peer()
+    {
+        var rng = new Random(11);
+        var table = new RoutingTable<DhtId, string>(IdWithPrefixBits("0", rng), new RoutingTableOptions { BucketSize = 2, DepthModulo = 1, ReplacementCacheSize = 3 });
+        DhtId[] far = Enumerable.Range(0, 5).Select(_ => IdWithPrefixBits("1", rng)).ToArray();
+        table.AddOrUpdate(IdWithPrefixBits("0", rng), "near");
+        table.AddOrUpdate(far[0], "f0");
+        table.AddOrUpdate(far[1], "f1");
+        for (int i = 2; i < 5; i++)
+        {
+            Assert.Equal(RoutingUpdateOutcome.Replacement, table.AddOrUpdate(far[i], $"f{i}").Outcome);
+        }
+        int count = table.Snapshot.Count, replacements = table.Snapshot.ReplacementCount;
+
+        // far[2], the oldest replacement, is seen again from another peer handle: it moves to the end, not out.
+        RoutingUpdate<DhtId, string> u = table.AddOrUpdate(far[2], "f2-again");
+        Assert.Equal(RoutingUpdateOutcome.Replacement, u.Outcome);
+        Assert.Null(u.PingCandidate); // both active nodes already have a ping pending
+        RoutingTableSnapshot<DhtId, string> s = table.Snapshot;
+        KBucket<DhtId, string> bucket = s.Buckets[s.GetBucketIndex(far[0])];
+        Assert.Equal([far[3], far[4], far[2]], bucket.Replacements.Select(e => e.NodeId));
+        Assert.Equal("f2-again", bucket.Replacements[^1].Peer);
+        Assert.Equal((count, replacements), (s.Count, s.ReplacementCount));
+        Assert.False(table.ContainsPeer("f2"));
+        Assert.True(table.TryGetNodeId("f2-again", out DhtId mapped) && mapped.Equals(far[2]));
+
+        // The most recent replacement is the one promoted when an active node fails.
+        Assert.True(table.Remove(far[0]));
+        Assert.True(table.Snapshot.IsActive(far[2]));
+        AssertConsistent(table.Snapshot);
+    }
+
+    [Fact]
     public void Local_id_is_never_stored_and_peer_changes_keep_the_maps_exact()
     {
         var rng = new Random(3);
