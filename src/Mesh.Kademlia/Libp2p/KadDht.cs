@@ -35,6 +35,7 @@ public sealed partial class KadDht : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _providedLock = new();
     private readonly Dictionary<string, byte[]> _provided = new(StringComparer.Ordinal); // hex(key) → key; guarded by _providedLock
+    private Multiaddr[] _bootstrapPeers = []; // the last BootstrapAsync's peers, dialled again when the table empties
     private Task _maintenance = Task.CompletedTask;
     private int _state; // 0 created, 1 started, 2 disposed
 
@@ -137,7 +138,9 @@ public sealed partial class KadDht : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(peers);
         ThrowIfNotStarted();
-        Task<PeerId?>[] joins = [.. peers.Select(a => JoinAsync(a, cancellationToken))];
+        Multiaddr[] addresses = [.. peers];
+        Volatile.Write(ref _bootstrapPeers, addresses);
+        Task<PeerId?>[] joins = [.. addresses.Select(a => JoinAsync(a, cancellationToken))];
         PeerId?[] joined = await Task.WhenAll(joins).ConfigureAwait(false);
         await _routing.FlushAsync(cancellationToken).ConfigureAwait(false);
         await RefreshAsync(cancellationToken).ConfigureAwait(false);
@@ -200,6 +203,7 @@ public sealed partial class KadDht : IAsyncDisposable
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfNotStarted();
+        await RefillLowTableAsync(cancellationToken).ConfigureAwait(false);
         int lookups = 0;
         if (RoutingTable.Count == 0)
         {
@@ -223,6 +227,40 @@ public sealed partial class KadDht : IAsyncDisposable
             lookups++;
         }
         KadLog.Refreshed(_logger, lookups, RoutingTable.Count);
+    }
+
+    /// <summary>
+    /// go-libp2p-kad-dht's <c>fixLowPeers</c>: a table below <see cref="KadDhtOptions.LowPeersThreshold"/> takes every
+    /// connected server peer (a refresh whose every request failed empties the table while the connections stay), and
+    /// an empty one dials the bootstrap peers again, so a node that lost its table finds the network without a restart.
+    /// </summary>
+    private async Task RefillLowTableAsync(CancellationToken cancellationToken)
+    {
+        int before = RoutingTable.Count;
+        if (before >= Options.LowPeersThreshold)
+        {
+            return;
+        }
+        foreach (MeshConnection connection in Host.Connections)
+        {
+            if (Host.PeerStore.Get(connection.RemotePeer)?.SupportsProtocol(Options.ProtocolId) == true)
+            {
+                _routing.PostSeen(connection.RemotePeer);
+            }
+        }
+        await _routing.FlushAsync(cancellationToken).ConfigureAwait(false);
+        string rejoined = "";
+        Multiaddr[] bootstrap = Volatile.Read(ref _bootstrapPeers);
+        if (RoutingTable.Count == 0 && bootstrap.Length > 0)
+        {
+            PeerId?[] joined = await Task.WhenAll(bootstrap.Select(a => JoinAsync(a, cancellationToken))).ConfigureAwait(false);
+            await _routing.FlushAsync(cancellationToken).ConfigureAwait(false);
+            rejoined = $", then {joined.Count(p => p is not null)} of {bootstrap.Length} bootstrap peers dialled again";
+        }
+        if (RoutingTable.Count != before)
+        {
+            KadLog.RefilledLowTable(_logger, before, RoutingTable.Count, rejoined);
+        }
     }
 
     private async Task RefreshLookupAsync(byte[] key, CancellationToken cancellationToken)

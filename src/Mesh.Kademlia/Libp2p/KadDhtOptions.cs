@@ -65,6 +65,13 @@ public sealed record KadDhtOptions
     /// <summary>Routing-table refresh period (go <c>RefreshInterval</c>, spec: every 10 min). Zero disables the timer.</summary>
     public TimeSpan RefreshInterval { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Below this many routing-table peers a refresh first refills the table (go-libp2p-kad-dht's <c>fixLowPeers</c>
+    /// and its <c>minRTRefreshThreshold</c> of 10): every connected peer that identify says serves the protocol, and,
+    /// when the table is still empty, the peers <see cref="KadDht.BootstrapAsync"/> was given, dialled again.
+    /// </summary>
+    public int LowPeersThreshold { get; init; } = 10;
+
     /// <summary>Bound on each refresh lookup (go: 10 s).</summary>
     public TimeSpan RefreshQueryTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -114,6 +121,7 @@ public sealed record KadDhtOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(RefreshInterval, TimeSpan.Zero, nameof(RefreshInterval));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RefreshQueryTimeout, TimeSpan.Zero, nameof(RefreshQueryTimeout));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRefreshDepth, nameof(MaxRefreshDepth));
+        ArgumentOutOfRangeException.ThrowIfNegative(LowPeersThreshold, nameof(LowPeersThreshold));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxRefreshDepth, 24, nameof(MaxRefreshDepth));
         ArgumentOutOfRangeException.ThrowIfLessThan(ProviderRepublishInterval, TimeSpan.Zero, nameof(ProviderRepublishInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(CleanupInterval, TimeSpan.Zero, nameof(CleanupInterval));

@@ -33,4 +33,7 @@ internal static partial class KadLog
 
     [LoggerMessage(EventId = 3109, Level = LogLevel.Debug, Message = "Bootstrap peer {Address} unusable: {Reason}")]
     public static partial void BootstrapPeerFailed(ILogger logger, string address, string reason);
+
+    [LoggerMessage(EventId = 3110, Level = LogLevel.Information, Message = "Routing table low ({Before} peers): refilled to {After} from connected peers{Rejoined}")]
+    public static partial void RefilledLowTable(ILogger logger, int before, int after, string rejoined);
 }

@@ -83,8 +83,11 @@ public sealed class MeshConnection
     /// <summary>Streams this host opened that are still open.</summary>
     public int OutboundStreamCount => Volatile.Read(ref _outboundStreams);
 
-    /// <summary>True once the connection is closing or closed; no new streams can be opened.</summary>
-    public bool IsClosed => Volatile.Read(ref _closed) != 0 || _muxed.Completion.IsCompleted;
+    /// <summary>
+    /// True once the connection is closing or closed, by either side (a peer's GoAway counts: no new streams can be
+    /// opened, so the host neither hands it out nor prefers it over a fresh connection from the same peer).
+    /// </summary>
+    public bool IsClosed => Volatile.Read(ref _closed) != 0 || !_muxed.CanOpenStreams || _muxed.Completion.IsCompleted;
 
     /// <summary>Completes when the connection has ended, whatever the reason. Never faults.</summary>
     public Task Closed { get; }

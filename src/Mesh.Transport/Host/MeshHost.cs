@@ -123,8 +123,12 @@ public sealed class MeshHost : IAsyncDisposable
     /// <summary>Protocols with a registered handler (what identify advertises), sorted.</summary>
     public IReadOnlyList<string> Protocols => [.. Volatile.Read(ref _handlers).Keys.Order(StringComparer.Ordinal)];
 
-    /// <summary>Live connections (a snapshot; primary connection of each peer first).</summary>
-    public IReadOnlyList<MeshConnection> Connections => [.. Volatile.Read(ref _connectionsByPeer).Values.SelectMany(c => c)];
+    /// <summary>
+    /// Live connections (a snapshot; primary connection of each peer first). A closed connection leaves the table a
+    /// moment after it ends (its watcher disposes the socket first); it is not listed meanwhile, as
+    /// <see cref="GetConnection"/> does not return it, so "disconnect, then look at the connections" sees it gone.
+    /// </summary>
+    public IReadOnlyList<MeshConnection> Connections => [.. Volatile.Read(ref _connectionsByPeer).Values.SelectMany(c => c).Where(c => !c.IsClosed)];
 
     /// <summary>Number of live connections.</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
@@ -662,10 +666,19 @@ public sealed class MeshHost : IAsyncDisposable
                 ImmutableArray<MeshConnection> existing = _connectionsByPeer.GetValueOrDefault(peer, []);
                 MeshConnection? current = existing.FirstOrDefault(c => !c.IsClosed);
                 firstForPeer = existing.IsEmpty;
-                if (current is not null)
+                if (current is not null && connection.Direction == ConnectionDirection.Inbound && current.Direction == ConnectionDirection.Inbound)
                 {
-                    // Simultaneous open (or a redundant dial): both ends keep the connection opened by the smaller
-                    // peer id, so they agree without talking.
+                    // The same peer dialled us again while we hold its earlier connection. Dials to one peer are
+                    // coalesced, so a dialler does this when it has given the earlier connection up (it may still be
+                    // draining it: yamux sends GoAway only at the end of a graceful close), or it keeps several, as
+                    // go-libp2p may. The dialler decides what it closes; closing its new one here is what killed a
+                    // reconnect made while the old connection drained. Both stay, the new one first.
+                    existing = existing.Insert(0, connection);
+                }
+                else if (current is not null)
+                {
+                    // Simultaneous open (or a redundant dial of our own): both ends keep the connection opened by the
+                    // smaller peer id, so they agree without talking.
                     MeshConnection keep = Prefer(current, connection);
                     loser = ReferenceEquals(keep, current) ? connection : current;
                     existing = ReferenceEquals(keep, connection) ? existing.Insert(0, connection) : existing.Add(connection);

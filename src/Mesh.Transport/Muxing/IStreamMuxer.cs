@@ -48,6 +48,12 @@ public interface IMuxedConnection : IAsyncDisposable
 
     /// <summary>Completes when the connection has fully ended (faulted with the reason if it ended in error).</summary>
     Task Completion { get; }
+
+    /// <summary>
+    /// False once no new outbound stream can be opened: this side began closing, the connection ended, or the peer said
+    /// it accepts no more streams (yamux GoAway). Open streams may still be finishing.
+    /// </summary>
+    bool CanOpenStreams { get; }
 }
 
 /// <summary>

@@ -315,6 +315,9 @@ public sealed partial class YamuxSession : IMuxedConnection
         }
     }
 
+    /// <inheritdoc/>
+    public bool CanOpenStreams => !IsEnding && Volatile.Read(ref _localClosing) == 0 && Volatile.Read(ref _remoteGoAway) == 0;
+
     private void ThrowIfCannotOpen()
     {
         if (IsEnding || Volatile.Read(ref _localClosing) != 0)

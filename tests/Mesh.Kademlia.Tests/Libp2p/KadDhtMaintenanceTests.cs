@@ -238,6 +238,55 @@ public sealed class KadDhtMaintenanceTests
         }
     }
 
+    [Fact]
+    public async Task An_emptied_routing_table_is_refilled_from_connected_peers_then_from_the_bootstrap_peers()
+    {
+        CancellationToken ct = Timeout();
+        var clock = new TimerTrackingClock(Start);
+        var requests = Channel.CreateUnbounded<(PeerId, byte[])>();
+        (MeshHost host, KadDht dht) = await KadSwarm.StartNodeAsync(new KadDhtOptions { BucketSize = 1, TimeProvider = clock });
+        await using RecordingKadServer far = await RecordingKadServer.StartAsync(dht.LocalKey, near: false, requests.Writer);
+        await using RecordingKadServer near = await RecordingKadServer.StartAsync(dht.LocalKey, near: true, requests.Writer);
+        await using (host)
+        await using (dht)
+        {
+            Assert.Equal(TimeSpan.FromMinutes(10), await clock.NextTimerAsync(ct));
+            Assert.Equal(2, await dht.BootstrapAsync([far.Host.GetFullListenAddresses()[0], near.Host.GetFullListenAddresses()[0]], ct));
+
+            async Task FailedRoundAsync()
+            {
+                far.Failing = near.Failing = true;
+                clock.Advance(TimeSpan.FromMinutes(10));
+                Assert.Equal(TimeSpan.FromMinutes(10), await clock.NextTimerAsync(ct));
+                await dht.FlushRoutingAsync(ct);
+                Assert.Equal(0, dht.RoutingTable.Count);
+                far.Failing = near.Failing = false;
+                while (requests.Reader.TryRead(out _))
+                {
+                }
+            }
+
+            // 1. Every request of a refresh failed, the connections stayed, and nobody asks us anything: the next
+            //    refresh takes the connected server peers back and refreshes through them.
+            await FailedRoundAsync();
+            clock.Advance(TimeSpan.FromMinutes(10));
+            AssertOneRefresh(dht, far, near, await ReadRequestsAsync(requests.Reader, 3, ct));
+            Assert.Equal(TimeSpan.FromMinutes(10), await clock.NextTimerAsync(ct));
+            Assert.Equal(2, dht.RoutingTable.Count);
+
+            // 2. The same with no connection left: the bootstrap peers are dialled again.
+            await FailedRoundAsync();
+            await host.DisconnectAsync(far.Host.PeerId, ct);
+            await host.DisconnectAsync(near.Host.PeerId, ct);
+            Assert.Empty(host.Connections);
+            clock.Advance(TimeSpan.FromMinutes(10));
+            AssertOneRefresh(dht, far, near, await ReadRequestsAsync(requests.Reader, 3, ct));
+            Assert.Equal(TimeSpan.FromMinutes(10), await clock.NextTimerAsync(ct));
+            Assert.Equal(2, dht.RoutingTable.Count);
+            Assert.NotNull(host.GetConnection(far.Host.PeerId));
+        }
+    }
+
     // ------------------------------------------------------------------ expired value records
 
     [Fact]

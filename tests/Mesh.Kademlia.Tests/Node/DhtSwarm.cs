@@ -15,6 +15,9 @@ namespace Mesh.Kademlia.Tests.Node;
 internal sealed class DhtSwarm(DhtNetworkKind kind) : IAsyncDisposable
 {
     private readonly InMemoryDhtNetwork _memory = new();
+    // SwarmAsync adds nodes in parallel: every access goes through _membersLock (a lost List.Add made a bootstrap
+    // node "unknown" to AddressOf under load).
+    private readonly Lock _membersLock = new();
     private readonly List<Member> _members = [];
 
     public DhtNetworkKind Kind { get; } = kind;
@@ -23,7 +26,25 @@ internal sealed class DhtSwarm(DhtNetworkKind kind) : IAsyncDisposable
 
     public InMemoryDhtNetwork Memory => _memory;
 
-    public IReadOnlyList<DhtNode> Nodes => [.. _members.Where(m => !m.Stopped).Select(m => m.Node)];
+    public IReadOnlyList<DhtNode> Nodes => [.. Members().Where(m => !m.Stopped).Select(m => m.Node)];
+
+    private Member[] Members()
+    {
+        lock (_membersLock)
+        {
+            return [.. _members];
+        }
+    }
+
+    private Member MemberOf(DhtNode node) => Members().Single(x => x.Node == node);
+
+    private void AddMember(Member member)
+    {
+        lock (_membersLock)
+        {
+            _members.Add(member);
+        }
+    }
 
     private sealed class Member(DhtNode node, MeshHost? host, InMemoryDhtTransport? endpoint)
     {
@@ -39,11 +60,11 @@ internal sealed class DhtSwarm(DhtNetworkKind kind) : IAsyncDisposable
     /// <summary>The address other nodes bootstrap from (<c>get_visible_maddrs</c>).</summary>
     public Multiaddr AddressOf(DhtNode node)
     {
-        Member m = _members.Single(x => x.Node == node);
+        Member m = MemberOf(node);
         return m.Host is null ? Multiaddr.Parse($"/p2p/{node.PeerId}") : m.Host.GetFullListenAddresses()[0];
     }
 
-    public InMemoryDhtTransport EndpointOf(DhtNode node) => _members.Single(x => x.Node == node).Endpoint!;
+    public InMemoryDhtTransport EndpointOf(DhtNode node) => MemberOf(node).Endpoint!;
 
     public async Task<DhtNode> AddAsync(DhtNodeOptions? options = null, IReadOnlyList<DhtNode>? bootstrapFrom = null, PrivateKey? identity = null)
     {
@@ -59,7 +80,7 @@ internal sealed class DhtSwarm(DhtNetworkKind kind) : IAsyncDisposable
             try
             {
                 DhtNode node = await DhtNode.CreateAsync(endpoint, options with { Authorization = DhtAuthorization.None });
-                _members.Add(new Member(node, null, endpoint));
+                AddMember(new Member(node, null, endpoint));
                 return node;
             }
             catch
@@ -76,7 +97,7 @@ internal sealed class DhtSwarm(DhtNetworkKind kind) : IAsyncDisposable
         try
         {
             DhtNode node = await DhtNode.CreateAsync(host, options with { PeerAddressResolver = Directory });
-            _members.Add(new Member(node, host, null));
+            AddMember(new Member(node, host, null));
             return node;
         }
         catch
@@ -128,7 +149,7 @@ internal sealed class DhtSwarm(DhtNetworkKind kind) : IAsyncDisposable
     /// <summary>Shuts a node down (it stops answering; its peers find out when they call it).</summary>
     public async Task StopAsync(DhtNode node)
     {
-        Member m = _members.Single(x => x.Node == node);
+        Member m = MemberOf(node);
         m.Stopped = true;
         await m.Node.DisposeAsync();
         if (m.Endpoint is not null)
@@ -144,7 +165,7 @@ internal sealed class DhtSwarm(DhtNetworkKind kind) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (Member m in _members.Where(m => !m.Stopped).ToArray())
+        foreach (Member m in Members().Where(m => !m.Stopped))
         {
             await StopAsync(m.Node);
         }

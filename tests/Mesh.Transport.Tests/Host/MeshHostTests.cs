@@ -117,6 +117,53 @@ public sealed class MeshHostTests
     }
 
     [Fact]
+    public async Task A_reconnect_while_the_old_connection_drains_is_kept_by_both_ends()
+    {
+        CancellationToken ct = TestHosts.Timeout();
+        await using MeshHost server = await TestHosts.StartAsync();
+        server.SetHandler(Echo, EchoHandler);
+        await using MeshHost client = await TestHosts.StartAsync();
+        client.SetHandler(Echo, EchoHandler);
+        MeshConnection first = await client.ConnectAsync(TestHosts.AddressOf(server), ct);
+
+        // A stream left open keeps the closing connection draining.
+        await using MeshStream draining = await client.OpenStreamAsync(server.PeerId, [Echo], ct);
+        await draining.Output.WriteAsync(new byte[] { 1 }, ct);
+        ReadResult echoed = await draining.Input.ReadAsync(ct);
+        Assert.Equal(1, echoed.Buffer.Length);
+        draining.Input.AdvanceTo(echoed.Buffer.End);
+        Task closing = first.CloseAsync(ct).AsTask();
+
+        // A closing connection is neither listed nor handed out.
+        Assert.Empty(client.Connections);
+        Assert.Null(client.GetConnection(server.PeerId));
+        Assert.False(closing.IsCompleted);
+
+        // Dialling again while it drains (the server has not heard of the close: GoAway comes last): the server keeps
+        // the new connection and makes it its primary one, instead of closing it as a duplicate of the old.
+        MeshConnection second = await client.ConnectAsync(TestHosts.AddressOf(server), ct);
+        Assert.NotSame(first, second);
+        await using (MeshStream echo = await client.OpenStreamAsync(server.PeerId, [Echo], ct))
+        {
+            Assert.Equal(new byte[] { 7, 8, 9 }, await EchoRoundTripAsync(echo, [7, 8, 9], ct));
+        }
+        await TestHosts.EventuallyAsync(() => server.GetConnection(client.PeerId)?.RemoteAddress == second.LocalAddress, ct, "the server uses the new connection");
+        await using (MeshStream back = await server.OpenStreamAsync(client.PeerId, [Echo], ct))
+        {
+            Assert.Equal(new byte[] { 4, 5 }, await EchoRoundTripAsync(back, [4, 5], ct));
+        }
+
+        // The old stream finishes, then the old connection ends; the new one stays on both ends.
+        await draining.Output.CompleteAsync();
+        Assert.Empty(await ReadToEndAsync(draining.Input, ct));
+        await closing.WaitAsync(ct);
+        Assert.False(second.IsClosed);
+        Assert.Same(second, client.GetConnection(server.PeerId));
+        await TestHosts.EventuallyAsync(() => server.ConnectionCount == 1 && client.ConnectionCount == 1, ct, "one connection each");
+        Assert.Equal(second.LocalAddress, server.GetConnection(client.PeerId)!.RemoteAddress);
+    }
+
+    [Fact]
     public async Task Simultaneous_dials_both_ways_settle_on_the_same_single_connection()
     {
         CancellationToken ct = TestHosts.Timeout();

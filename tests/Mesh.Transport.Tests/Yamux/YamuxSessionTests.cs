@@ -632,8 +632,10 @@ public sealed class YamuxSessionTests
 
         IMuxedStream stream = await session.OpenStreamAsync(ct);
         await peer.ReadUntilAsync(h => (h.Flags & YamuxFlags.Syn) != 0, ct);
+        Assert.True(session.CanOpenStreams);
         await peer.SendAsync(YamuxHeader.GoAway(YamuxGoAwayCode.Normal));
         await peer.BarrierAsync(1, ct);
+        Assert.False(session.CanOpenStreams);
 
         var refused = await Assert.ThrowsAsync<YamuxSessionClosedException>(async () => await session.OpenStreamAsync(ct));
         Assert.Equal(YamuxGoAwayCode.Normal, refused.RemoteGoAwayCode);
