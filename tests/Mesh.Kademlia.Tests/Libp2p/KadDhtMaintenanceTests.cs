@@ -136,6 +136,17 @@ public sealed class KadDhtMaintenanceTests
         public ValueTask DisposeAsync() => Host.DisposeAsync();
     }
 
+    /// <summary>
+    /// A node on a fake clock with k = 1, which splits the table at two peers (one far bucket and one near bucket, one
+    /// peer each), and the channel its <see cref="RecordingKadServer"/>s report requests to.
+    /// </summary>
+    private static async Task<(TimerTrackingClock Clock, Channel<(PeerId, byte[])> Requests, MeshHost Host, KadDht Dht)> StartRefreshNodeAsync()
+    {
+        var clock = new TimerTrackingClock(Start);
+        (MeshHost host, KadDht dht) = await KadSwarm.StartNodeAsync(new KadDhtOptions { BucketSize = 1, TimeProvider = clock });
+        return (clock, Channel.CreateUnbounded<(PeerId, byte[])>(), host, dht);
+    }
+
     private static async Task<List<(PeerId Server, byte[] Key)>> ReadRequestsAsync(ChannelReader<(PeerId, byte[])> requests, int count, CancellationToken ct)
     {
         var got = new List<(PeerId, byte[])>(count);
@@ -173,10 +184,7 @@ public sealed class KadDhtMaintenanceTests
     public async Task The_routing_table_is_refreshed_every_ten_minutes_survives_a_failed_refresh_and_stops_on_dispose()
     {
         CancellationToken ct = Timeout();
-        var clock = new TimerTrackingClock(Start);
-        var requests = Channel.CreateUnbounded<(PeerId, byte[])>();
-        // k = 1 splits the table at two peers: one far bucket and one near bucket, one peer each.
-        (MeshHost host, KadDht dht) = await KadSwarm.StartNodeAsync(new KadDhtOptions { BucketSize = 1, TimeProvider = clock });
+        (TimerTrackingClock clock, Channel<(PeerId, byte[])> requests, MeshHost host, KadDht dht) = await StartRefreshNodeAsync();
         await using RecordingKadServer far = await RecordingKadServer.StartAsync(dht.LocalKey, near: false, requests.Writer);
         await using RecordingKadServer near = await RecordingKadServer.StartAsync(dht.LocalKey, near: true, requests.Writer);
         await using (host)
@@ -242,9 +250,7 @@ public sealed class KadDhtMaintenanceTests
     public async Task An_emptied_routing_table_is_refilled_from_connected_peers_then_from_the_bootstrap_peers()
     {
         CancellationToken ct = Timeout();
-        var clock = new TimerTrackingClock(Start);
-        var requests = Channel.CreateUnbounded<(PeerId, byte[])>();
-        (MeshHost host, KadDht dht) = await KadSwarm.StartNodeAsync(new KadDhtOptions { BucketSize = 1, TimeProvider = clock });
+        (TimerTrackingClock clock, Channel<(PeerId, byte[])> requests, MeshHost host, KadDht dht) = await StartRefreshNodeAsync();
         await using RecordingKadServer far = await RecordingKadServer.StartAsync(dht.LocalKey, near: false, requests.Writer);
         await using RecordingKadServer near = await RecordingKadServer.StartAsync(dht.LocalKey, near: true, requests.Writer);
         await using (host)
