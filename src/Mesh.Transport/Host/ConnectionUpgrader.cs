@@ -79,7 +79,7 @@ internal sealed class ConnectionUpgrader
 
                 stage = HandshakeStage.Muxer;
                 IMuxedConnection muxed = _muxer.Create(channel, isInitiator);
-                return new UpgradedConnection(channel.RemotePeer, channel.RemotePublicKey, muxed, muxer);
+                return new UpgradedConnection(channel.RemotePeer, channel.RemotePublicKey, muxed, muxer, channel.OutboundDrained);
             }
             catch
             {
@@ -115,4 +115,5 @@ internal sealed class ConnectionUpgrader
 }
 
 /// <summary>The result of a successful upgrade.</summary>
-internal readonly record struct UpgradedConnection(PeerId RemotePeer, PublicKey RemotePublicKey, IMuxedConnection Muxed, string Muxer);
+/// <remarks><paramref name="SecureOutboundDrained"/>: the secure channel has flushed its last frames to the socket.</remarks>
+internal readonly record struct UpgradedConnection(PeerId RemotePeer, PublicKey RemotePublicKey, IMuxedConnection Muxed, string Muxer, Task SecureOutboundDrained);

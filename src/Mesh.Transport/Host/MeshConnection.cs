@@ -97,6 +97,9 @@ public sealed class MeshConnection
 
     internal IMuxedConnection Muxed => _muxed;
 
+    /// <summary>Completes once the secure channel under the muxer has flushed its last frames to the socket.</summary>
+    internal Task SecureOutboundDrained { get; init; } = Task.CompletedTask;
+
     /// <summary>The ping service's turn-taking for this connection's single outbound ping stream.</summary>
     internal SemaphoreSlim? PingGate;
 

@@ -565,7 +565,7 @@ public sealed class MeshHost : IAsyncDisposable
         }
         var connection = new MeshConnection(this, upgraded.Muxed, upgraded.RemotePeer, upgraded.RemotePublicKey,
             HostAddresses.FromTcpEndPoint(tcp.LocalEndPoint), HostAddresses.WithoutPeerId(address),
-            ConnectionDirection.Outbound, upgraded.Muxer, _logger);
+            ConnectionDirection.Outbound, upgraded.Muxer, _logger) { SecureOutboundDrained = upgraded.SecureOutboundDrained };
         MeshConnection? primary = Register(connection, tcp, out string? refusal);
         if (primary is null)
         {
@@ -641,7 +641,7 @@ public sealed class MeshHost : IAsyncDisposable
         }
         var connection = new MeshConnection(this, upgraded.Muxed, upgraded.RemotePeer, upgraded.RemotePublicKey,
             HostAddresses.FromTcpEndPoint(tcp.LocalEndPoint), HostAddresses.FromTcpEndPoint(tcp.RemoteEndPoint),
-            ConnectionDirection.Inbound, upgraded.Muxer, _logger);
+            ConnectionDirection.Inbound, upgraded.Muxer, _logger) { SecureOutboundDrained = upgraded.SecureOutboundDrained };
         if (Register(connection, tcp, out string? refusal) is null)
         {
             HostLog.InboundRefused(_logger, tcp.RemoteEndPoint.ToString(), refusal!);
@@ -773,6 +773,7 @@ public sealed class MeshHost : IAsyncDisposable
             reason = ex.Message;
         }
         await connection.Closed.ConfigureAwait(false);
+        await WhenSecureOutboundDrainedAsync(connection).ConfigureAwait(false);
         await tcp.DisposeAsync().ConfigureAwait(false);
         bool lastForPeer;
         lock (_gate)
@@ -796,10 +797,28 @@ public sealed class MeshHost : IAsyncDisposable
         }
     }
 
-    private static async Task CloseTcpWhenDoneAsync(MeshConnection connection, TcpConnection tcp)
+    private async Task CloseTcpWhenDoneAsync(MeshConnection connection, TcpConnection tcp)
     {
         await connection.Closed.ConfigureAwait(false);
+        await WhenSecureOutboundDrainedAsync(connection).ConfigureAwait(false);
         await tcp.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The muxer has ended, but its last frames (a graceful close's GoAway) may still be in the secure channel on their
+    /// way to the socket: disposing the socket now dropped them, and the peer saw a bare TCP close. Bounded by the
+    /// graceful close timeout, so a peer that stopped reading cannot hold the socket.
+    /// </summary>
+    private async Task WhenSecureOutboundDrainedAsync(MeshConnection connection)
+    {
+        try
+        {
+            await connection.SecureOutboundDrained.WaitAsync(_options.GracefulCloseTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The socket is disposed anyway; what was still unsent is lost, as with any abortive close.
+        }
     }
 
     private void Raise(Action<MeshConnection>? handlers, MeshConnection connection)

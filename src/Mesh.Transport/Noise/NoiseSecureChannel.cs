@@ -127,6 +127,13 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
     public Task Completion => _completion;
 
     /// <summary>
+    /// Completes (never faults) once the sending direction has ended: everything the app wrote before completing
+    /// <see cref="Output"/> is encrypted and flushed to the raw connection, or the channel failed. The socket must not
+    /// close before this, or the last frames (yamux's closing GoAway) are lost.
+    /// </summary>
+    internal Task OutboundDrained => _writeLoop;
+
+    /// <summary>
     /// Aborts both directions if they are still running (pending reads of <see cref="Input"/> and flushes of
     /// <see cref="Output"/> then fail with <see cref="ObjectDisposedException"/>), completes the raw connection, waits
     /// for both loops and clears the keys. Idempotent.

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Mesh.Multistream;
 using Mesh.Transport.Host;
+using Mesh.Transport.Yamux;
 using Mesh.Transport.Identity;
 using Mesh.Transport.Protocols.Ping;
 
@@ -114,6 +115,25 @@ public sealed class MeshHostTests
         Assert.All(connections, c => Assert.Same(connections[0], c));
         Assert.Equal(1, client.ConnectionCount);
         await TestHosts.EventuallyAsync(() => server.ConnectionCount == 1, ct, "server has one connection");
+    }
+
+    [Fact]
+    public async Task A_graceful_disconnect_delivers_its_GoAway_before_the_socket_closes()
+    {
+        CancellationToken ct = TestHosts.Timeout();
+        await using MeshHost server = await TestHosts.StartAsync();
+        await using MeshHost client = await TestHosts.StartAsync();
+        for (int round = 0; round < 20; round++)
+        {
+            await client.ConnectAsync(TestHosts.AddressOf(server), ct);
+            await TestHosts.EventuallyAsync(() => server.GetConnection(client.PeerId) is not null, ct, "the server has the connection");
+            MeshConnection onServer = server.GetConnection(client.PeerId)!;
+            await client.DisconnectAsync(server.PeerId, ct);
+            await onServer.Closed.WaitAsync(ct);
+            // The GoAway is yamux's last frame: the socket must not close under the secure channel still sending it.
+            Assert.Equal(YamuxSessionEndReason.RemoteGoAway, ((YamuxSession)onServer.Muxed).EndReason);
+            await TestHosts.EventuallyAsync(() => server.ConnectionCount == 0 && client.ConnectionCount == 0, ct, "both ends let go");
+        }
     }
 
     [Fact]
