@@ -109,7 +109,8 @@ function Write-TestSummary {
     Write-Host ''
     Write-Host '== test summary'
     foreach ($file in $files) {
-        [xml] $trx = Get-Content -Raw $file.FullName
+        # -LiteralPath: two projects finishing in the same second get "name[1].trx", and [1] is a wildcard to -Path.
+        [xml] $trx = Get-Content -Raw -LiteralPath $file.FullName
         $ns = @{ t = 'http://microsoft.com/schemas/VisualStudio/TeamTest/2010' }
         $counters = (Select-Xml -Xml $trx -XPath '//t:ResultSummary/t:Counters' -Namespace $ns).Node
         $method = (Select-Xml -Xml $trx -XPath '//t:TestMethod' -Namespace $ns | Select-Object -First 1).Node
