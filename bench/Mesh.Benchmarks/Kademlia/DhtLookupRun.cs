@@ -56,10 +56,7 @@ internal static class DhtLookupRun
     private static async Task<(double[] Sorted, double AllocatedKb)> TimeAsync<T>(int count, Func<Task<T>> lookup, AllocationSampler? sampler)
     {
         var times = new double[count];
-        if (sampler is not null)
-        {
-            sampler.Sampling = true;
-        }
+        sampler?.Sampling = true;
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         for (int i = 0; i < count; i++)
         {
@@ -68,10 +65,7 @@ internal static class DhtLookupRun
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
         double kb = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1024.0 / count;
-        if (sampler is not null)
-        {
-            sampler.Sampling = false;
-        }
+        sampler?.Sampling = false;
         Array.Sort(times);
         return (times, kb);
     }

@@ -140,11 +140,17 @@ public sealed partial class KadDht : IAsyncDisposable
         ThrowIfNotStarted();
         Multiaddr[] addresses = [.. peers];
         Volatile.Write(ref _bootstrapPeers, addresses);
-        Task<PeerId?>[] joins = [.. addresses.Select(a => JoinAsync(a, cancellationToken))];
-        PeerId?[] joined = await Task.WhenAll(joins).ConfigureAwait(false);
-        await _routing.FlushAsync(cancellationToken).ConfigureAwait(false);
+        PeerId?[] joined = await JoinAllAsync(addresses, cancellationToken).ConfigureAwait(false);
         await RefreshAsync(cancellationToken).ConfigureAwait(false);
         return joined.Count(p => p is { } peer && RoutingTable.ContainsPeer(peer));
+    }
+
+    /// <summary>Joins every address at once; the routing updates the joins posted are applied when it returns.</summary>
+    private async Task<PeerId?[]> JoinAllAsync(Multiaddr[] addresses, CancellationToken cancellationToken)
+    {
+        PeerId?[] joined = await Task.WhenAll(addresses.Select(a => JoinAsync(a, cancellationToken))).ConfigureAwait(false);
+        await _routing.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return joined;
     }
 
     private async Task<PeerId?> JoinAsync(Multiaddr address, CancellationToken cancellationToken)
@@ -253,8 +259,7 @@ public sealed partial class KadDht : IAsyncDisposable
         Multiaddr[] bootstrap = Volatile.Read(ref _bootstrapPeers);
         if (RoutingTable.Count == 0 && bootstrap.Length > 0)
         {
-            PeerId?[] joined = await Task.WhenAll(bootstrap.Select(a => JoinAsync(a, cancellationToken))).ConfigureAwait(false);
-            await _routing.FlushAsync(cancellationToken).ConfigureAwait(false);
+            PeerId?[] joined = await JoinAllAsync(bootstrap, cancellationToken).ConfigureAwait(false);
             rejoined = $", then {joined.Count(p => p is not null)} of {bootstrap.Length} bootstrap peers dialled again";
         }
         if (RoutingTable.Count != before)

@@ -168,21 +168,16 @@ public sealed class RoutingTable<TKey, TPeer>
                 // least-recently-seen node that is not already being pinged.
                 ImmutableArray<RoutingEntry<TKey, TPeer>> cache = bucket.Replacements;
                 int old = bucket.IndexOfReplacement(nodeId);
-                if (old >= 0 && _replacementCapacity > 0)
+                if (old >= 0)
                 {
                     // Seen again while waiting: it becomes the most recent replacement (one copy, not remove + add).
+                    // (With a zero-size cache nothing ever waits, so old >= 0 means there is a cache.)
                     peers = Remap(peers, cache[old].Peer, nodeId, peer);
                     cache = MoveToEnd(cache, old, entry);
                     buckets = buckets.SetItem(index, bucket.With(replacements: cache, pingRequested: pending, lastUpdated: now));
                     (RoutingEntry<TKey, TPeer>? again, buckets) = RequestPing(buckets, index);
                     Publish(s, buckets, peers, count, replacementCount);
                     return new(RoutingUpdateOutcome.Replacement, again);
-                }
-                if (old >= 0)
-                {
-                    peers = Unmap(peers, cache[old]);
-                    cache = cache.RemoveAt(old);
-                    replacementCount--;
                 }
                 if (_replacementCapacity == 0)
                 {

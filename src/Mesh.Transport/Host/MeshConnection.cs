@@ -87,7 +87,7 @@ public sealed class MeshConnection
     /// True once the connection is closing or closed, by either side (a peer's GoAway counts: no new streams can be
     /// opened, so the host neither hands it out nor prefers it over a fresh connection from the same peer).
     /// </summary>
-    public bool IsClosed => Volatile.Read(ref _closed) != 0 || !_muxed.CanOpenStreams || _muxed.Completion.IsCompleted;
+    public bool IsClosed => Volatile.Read(ref _closed) != 0 || !_muxed.CanOpenStreams; // CanOpenStreams is false once the muxer ended
 
     /// <summary>Completes when the connection has ended, whatever the reason. Never faults.</summary>
     public Task Closed { get; }

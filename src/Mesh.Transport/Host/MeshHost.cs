@@ -666,16 +666,13 @@ public sealed class MeshHost : IAsyncDisposable
                 ImmutableArray<MeshConnection> existing = _connectionsByPeer.GetValueOrDefault(peer, []);
                 MeshConnection? current = existing.FirstOrDefault(c => !c.IsClosed);
                 firstForPeer = existing.IsEmpty;
-                if (current is not null && connection.Direction == ConnectionDirection.Inbound && current.Direction == ConnectionDirection.Inbound)
-                {
-                    // The same peer dialled us again while we hold its earlier connection. Dials to one peer are
-                    // coalesced, so a dialler does this when it has given the earlier connection up (it may still be
-                    // draining it: yamux sends GoAway only at the end of a graceful close), or it keeps several, as
-                    // go-libp2p may. The dialler decides what it closes; closing its new one here is what killed a
-                    // reconnect made while the old connection drained. Both stay, the new one first.
-                    existing = existing.Insert(0, connection);
-                }
-                else if (current is not null)
+                // The same peer dialling us again while we hold its earlier connection is not a duplicate to resolve.
+                // Dials to one peer are coalesced, so a dialler does this when it has given the earlier connection up
+                // (it may still be draining it: yamux sends GoAway only at the end of a graceful close), or it keeps
+                // several, as go-libp2p may. The dialler decides what it closes; closing its new one here is what
+                // killed a reconnect made while the old connection drained. Both stay, the new one first.
+                bool dialledAgain = current is { Direction: ConnectionDirection.Inbound } && connection.Direction == ConnectionDirection.Inbound;
+                if (current is not null && !dialledAgain)
                 {
                     // Simultaneous open (or a redundant dial of our own): both ends keep the connection opened by the
                     // smaller peer id, so they agree without talking.
@@ -772,9 +769,7 @@ public sealed class MeshHost : IAsyncDisposable
         {
             reason = ex.Message;
         }
-        await connection.Closed.ConfigureAwait(false);
-        await WhenSecureOutboundDrainedAsync(connection).ConfigureAwait(false);
-        await tcp.DisposeAsync().ConfigureAwait(false);
+        await CloseTcpWhenDoneAsync(connection, tcp).ConfigureAwait(false);
         bool lastForPeer;
         lock (_gate)
         {
@@ -797,20 +792,14 @@ public sealed class MeshHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Disposes the socket once the connection has ended and the secure channel has flushed the muxer's last frames
+    /// (a graceful close's GoAway): disposing it as soon as the muxer ended dropped them, and the peer saw a bare TCP
+    /// close. The wait is bounded by the graceful close timeout, so a peer that stopped reading cannot hold the socket.
+    /// </summary>
     private async Task CloseTcpWhenDoneAsync(MeshConnection connection, TcpConnection tcp)
     {
         await connection.Closed.ConfigureAwait(false);
-        await WhenSecureOutboundDrainedAsync(connection).ConfigureAwait(false);
-        await tcp.DisposeAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// The muxer has ended, but its last frames (a graceful close's GoAway) may still be in the secure channel on their
-    /// way to the socket: disposing the socket now dropped them, and the peer saw a bare TCP close. Bounded by the
-    /// graceful close timeout, so a peer that stopped reading cannot hold the socket.
-    /// </summary>
-    private async Task WhenSecureOutboundDrainedAsync(MeshConnection connection)
-    {
         try
         {
             await connection.SecureOutboundDrained.WaitAsync(_options.GracefulCloseTimeout).ConfigureAwait(false);
@@ -819,6 +808,7 @@ public sealed class MeshHost : IAsyncDisposable
         {
             // The socket is disposed anyway; what was still unsent is lost, as with any abortive close.
         }
+        await tcp.DisposeAsync().ConfigureAwait(false);
     }
 
     private void Raise(Action<MeshConnection>? handlers, MeshConnection connection)
